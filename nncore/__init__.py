@@ -1,0 +1,35 @@
+"""nncore: the seed's small fully connected network, exact and fast, numpy only.
+
+>>> from nncore import MLP, datasets, train
+>>> X, Y = datasets.make("xor", n=400, noise=0.1, seed=0)
+>>> net = MLP(sizes=(2, 3, 4, 2), activation="tanh", seed=0)
+>>> hist = train(net, X, Y)
+"""
+
+from . import datasets
+from .activations import ACTIVATIONS, Activation, get_activation
+from .gradcheck import GradientCheck, GradRow, gradient_check, relative_error
+from .mlp import MLP, Forward, Gradients, SampleForward, SampleGradients
+from .train import DEFAULTS, Defaults, History, Trainer, sgd_update, train
+
+__all__ = [
+    "ACTIVATIONS",
+    "DEFAULTS",
+    "MLP",
+    "Activation",
+    "Defaults",
+    "Forward",
+    "GradRow",
+    "GradientCheck",
+    "Gradients",
+    "History",
+    "SampleForward",
+    "SampleGradients",
+    "Trainer",
+    "datasets",
+    "get_activation",
+    "gradient_check",
+    "relative_error",
+    "sgd_update",
+    "train",
+]

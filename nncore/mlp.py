@@ -1,0 +1,297 @@
+"""The seed's fully connected network: forward and backward, exactly as written.
+
+Notation follows the seed (``../shared/seed``): layer ``q = 1 … L`` has
+``W^(q)`` of shape ``(n_q, n_{q-1})`` and ``b^(q)`` of shape ``(n_q,)``.
+Python lists are 0-based, so ``net.W[q-1]`` is ``W^(q)``; ``fwd.A[0]`` is the
+input ``X = A^(0)`` and ``fwd.A[q]`` is ``A^(q)``. That offset is the one place
+the code departs from the seed's numbering.
+
+Two forms, both from the seed:
+
+* batch, row vectors (the seed's second half), used for training::
+
+      Z^(q) = A^(q-1) W^(q)ᵀ ⊕ b^(q)ᵀ,   A^(q) = σ(Z^(q)),   Ŷ = Z^(L) (linear output)
+      L = (1/N) Σ_n Σ_e (Ŷ − Y)²
+      Δ^(L) = (2/N)(Ŷ − Y),   Δ^(q) = (Δ^(q+1) W^(q+1)) ⊙ σ'(Z^(q))
+      ∂L/∂W^(q) = Δ^(q)ᵀ A^(q-1),   ∂L/∂b^(q) = 1ᵀ Δ^(q)
+
+* one sample, column vectors (the seed's first half), with the per-sample loss
+  ``ℓ = Σ_e (ŷ_e − y_e)²`` (sum over outputs, no ½, hence the factor 2)::
+
+      z^(q) = W^(q) a^(q-1) + b^(q),   δ^(L) = 2(ŷ − y),
+      δ^(q) = σ'(z^(q)) ⊙ (W^(q+1)ᵀ δ^(q+1)),   ∂ℓ/∂W^(q) = δ^(q) a^(q-1)ᵀ,   ∂ℓ/∂b^(q) = δ^(q)
+
+The batch gradient is the mean of the per-sample gradients (tested).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._checks import as_matrix, check_int, rng_from
+from .activations import Activation, get_activation
+
+Array = np.ndarray
+
+
+@dataclass
+class Forward:
+    """Everything the forward pass computed for a batch.
+
+    Z : list of L arrays, ``Z[q-1]`` = Z^(q) of shape (N, n_q)
+    A : list of L+1 arrays, ``A[0]`` = X of shape (N, n_0), ``A[q]`` = A^(q) of
+        shape (N, n_q); ``A[-1]`` is Ŷ (the output layer is linear, so A^(L) = Z^(L)).
+    """
+
+    Z: list[Array]
+    A: list[Array]
+
+    @property
+    def Y_hat(self) -> Array:
+        return self.A[-1]
+
+    def __repr__(self) -> str:
+        return f"Forward(N={self.A[0].shape[0]}, sizes={[a.shape[1] for a in self.A]})"
+
+
+@dataclass
+class Gradients:
+    """The backward pass for a batch.
+
+    delta : ``delta[q-1]`` = Δ^(q), shape (N, n_q): ∂L/∂Z^(q), the error signal.
+    dW, db : shaped like ``net.W``, ``net.b``: ∂L/∂W^(q) and ∂L/∂b^(q).
+    loss : the mini-batch loss L the gradients belong to.
+    """
+
+    delta: list[Array]
+    dW: list[Array]
+    db: list[Array]
+    loss: float
+
+    def flat(self) -> Array:
+        """All gradients in one vector, in the order of :meth:`MLP.get_flat`."""
+        return np.concatenate([p.ravel() for pair in zip(self.dW, self.db) for p in pair])
+
+    def __repr__(self) -> str:
+        return f"Gradients(loss={self.loss:.6g}, layers={len(self.dW)})"
+
+
+@dataclass
+class SampleForward:
+    """Column-vector forward pass of one sample: ``z[q-1]`` = z^(q) and
+    ``a[q]`` = a^(q), each of shape (n_q, 1); ``a[0]`` = x, ``a[-1]`` = ŷ."""
+
+    z: list[Array]
+    a: list[Array]
+
+
+@dataclass
+class SampleGradients:
+    """Column-vector backward pass of one sample: ``delta[q-1]`` = δ^(q) (n_q, 1),
+    ``dW[q-1]`` (n_q, n_{q-1}), ``db[q-1]`` (n_q, 1), and the sample loss ℓ."""
+
+    delta: list[Array]
+    dW: list[Array]
+    db: list[Array]
+    loss: float
+
+
+class MLP:
+    """A fully connected network with sizes (n_0, …, n_L), hidden activation σ,
+    linear output, and the seed's mean-squared-error loss.
+
+    Parameters
+    ----------
+    sizes : sequence of int, each >= 1, at least two entries. Default (2, 3, 4, 2).
+    activation : a name in :data:`nncore.ACTIVATIONS` ("tanh" by default, the seed's).
+    seed : int or numpy Generator for the initial weights (Glorot-uniform W, zero b).
+    """
+
+    def __init__(self, sizes=(2, 3, 4, 2), activation: str = "tanh", seed=0):
+        self.sizes = _check_sizes(sizes)
+        self.act: Activation = get_activation(activation)
+        rng = rng_from(seed)
+        self.W: list[Array] = []
+        self.b: list[Array] = []
+        for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:]):
+            # Glorot-uniform keeps tanh units out of saturation at the start.
+            limit = np.sqrt(6.0 / (n_in + n_out))
+            self.W.append(rng.uniform(-limit, limit, size=(n_out, n_in)))
+            self.b.append(np.zeros(n_out))
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def from_params(cls, W, b, activation: str = "tanh") -> MLP:
+        """A network with copies of the given ``W`` (list of (n_q, n_{q-1})) and
+        ``b`` (list of (n_q,)) arrays; shapes must chain and values be finite."""
+        if not isinstance(W, (list, tuple)) or not isinstance(b, (list, tuple)):
+            # ValueError, not TypeError: nncore reports every bad input one way.
+            raise ValueError(  # noqa: TRY004
+                f"W and b must be lists of arrays, got {type(W).__name__} and {type(b).__name__}"
+            )
+        if len(W) < 1 or len(W) != len(b):
+            raise ValueError(
+                f"W and b must be non-empty lists of the same length, got {len(W)} and {len(b)}"
+            )
+        Ws = [as_matrix(f"W[{q}] (W^({q + 1}))", w) for q, w in enumerate(W)]
+        sizes = [Ws[0].shape[1]] + [w.shape[0] for w in Ws]
+        for q in range(1, len(Ws)):
+            if Ws[q].shape[1] != Ws[q - 1].shape[0]:
+                raise ValueError(
+                    f"W[{q}] (W^({q + 1})) must have shape ({Ws[q].shape[0]}, "
+                    f"{Ws[q - 1].shape[0]}) to follow W[{q - 1}], got {Ws[q].shape}"
+                )
+        bs = []
+        for q, v in enumerate(b):
+            v = np.array(v, dtype=np.float64)
+            if v.ndim == 2 and v.shape[1] == 1:  # accept the seed's column form (n_q, 1)
+                v = v[:, 0].copy()
+            if v.shape != (sizes[q + 1],):
+                raise ValueError(
+                    f"b[{q}] (b^({q + 1})) must have shape ({sizes[q + 1]},), got {v.shape}"
+                )
+            if not np.all(np.isfinite(v)):
+                raise ValueError(f"b[{q}] (b^({q + 1})) must be finite, got NaN or inf")
+            bs.append(v)
+        net = cls.__new__(cls)
+        net.sizes = tuple(sizes)
+        net.act = get_activation(activation)
+        net.W = [w.copy() for w in Ws]
+        net.b = bs
+        return net
+
+    def copy(self) -> MLP:
+        return MLP.from_params(self.W, self.b, self.act.name)
+
+    @property
+    def L(self) -> int:
+        """Number of layers with parameters (3 for the seed's 2-3-4-2 net)."""
+        return len(self.W)
+
+    @property
+    def activation(self) -> str:
+        return self.act.name
+
+    @property
+    def n_params(self) -> int:
+        return sum(w.size + v.size for w, v in zip(self.W, self.b))
+
+    def get_flat(self) -> Array:
+        """All parameters in one vector: W^(1), b^(1), W^(2), b^(2), … (W row-major)."""
+        return np.concatenate([p.ravel() for pair in zip(self.W, self.b) for p in pair])
+
+    def set_flat(self, theta) -> None:
+        """Inverse of :meth:`get_flat`, written into the existing arrays."""
+        theta = np.asarray(theta, dtype=np.float64)
+        if theta.shape != (self.n_params,):
+            raise ValueError(f"theta must have shape ({self.n_params},), got {theta.shape}")
+        i = 0
+        for w, v in zip(self.W, self.b):
+            for p in (w, v):
+                p[...] = theta[i:i + p.size].reshape(p.shape)
+                i += p.size
+
+    def __repr__(self) -> str:
+        return f"MLP(sizes={self.sizes}, activation={self.act.name!r})"
+
+    # ------------------------------------------------------------ batch (rows)
+    def forward(self, X) -> Forward:
+        """Z^(q) = A^(q-1) W^(q)ᵀ ⊕ b^(q)ᵀ and A^(q) = σ(Z^(q)); the last layer is linear.
+
+        X : array of shape (N, n_0). Returns a :class:`Forward`.
+        """
+        A = [as_matrix("X", X, self.sizes[0])]
+        Z = []
+        for q in range(1, self.L + 1):
+            W, b = self.W[q - 1], self.b[q - 1]
+            Zq = A[q - 1] @ W.T + b
+            Z.append(Zq)
+            A.append(Zq if q == self.L else self.act.sigma(Zq))
+        return Forward(Z=Z, A=A)
+
+    def backward(self, fwd: Forward, Y) -> Gradients:
+        """Δ^(L) = (2/N)(Ŷ − Y); Δ^(q) = (Δ^(q+1) W^(q+1)) ⊙ σ'(Z^(q));
+        ∂L/∂W^(q) = Δ^(q)ᵀ A^(q-1); ∂L/∂b^(q) = 1ᵀ Δ^(q).
+
+        fwd : the :class:`Forward` of the same batch. Y : array of shape (N, n_L).
+        """
+        N = fwd.A[0].shape[0]
+        Y = as_matrix("Y", Y, self.sizes[-1])
+        if Y.shape[0] != N:
+            raise ValueError(f"Y must have {N} rows like X, got shape {Y.shape}")
+        err = fwd.A[-1] - Y
+        delta = [None] * self.L
+        delta[-1] = (2.0 / N) * err
+        for q in range(self.L - 1, 0, -1):  # q = L-1 … 1 (seed numbering)
+            delta[q - 1] = (delta[q] @ self.W[q]) * self.act.dsigma(fwd.Z[q - 1])
+        dW = [delta[q - 1].T @ fwd.A[q - 1] for q in range(1, self.L + 1)]
+        db = [delta[q - 1].sum(axis=0) for q in range(1, self.L + 1)]
+        return Gradients(delta=delta, dW=dW, db=db, loss=float(np.sum(err * err) / N))
+
+    def loss(self, X, Y) -> float:
+        """L = (1/N) Σ_n Σ_e (Ŷ − Y)² : mean over the batch, sum over outputs, no ½."""
+        Y_hat = self.forward(X).A[-1]
+        Y = as_matrix("Y", Y, self.sizes[-1])
+        if Y.shape[0] != Y_hat.shape[0]:
+            raise ValueError(f"Y must have {Y_hat.shape[0]} rows like X, got shape {Y.shape}")
+        return float(np.sum((Y_hat - Y) ** 2) / Y.shape[0])
+
+    def predict(self, X) -> Array:
+        """Ŷ of shape (N, n_L) for X of shape (N, n_0)."""
+        return self.forward(X).A[-1]
+
+    def gradients(self, X, Y) -> Gradients:
+        """forward then backward on one batch."""
+        return self.backward(self.forward(X), Y)
+
+    # -------------------------------------------------------- one sample (columns)
+    def forward_sample(self, x) -> SampleForward:
+        """z^(q) = W^(q) a^(q-1) + b^(q), a^(q) = σ(z^(q)), with column vectors.
+
+        x : array of shape (n_0,) or (n_0, 1).
+        """
+        x = _as_column("x", x, self.sizes[0])
+        z, a = [], [x]
+        for q in range(1, self.L + 1):
+            zq = self.W[q - 1] @ a[q - 1] + self.b[q - 1][:, None]
+            z.append(zq)
+            a.append(zq if q == self.L else self.act.sigma(zq))
+        return SampleForward(z=z, a=a)
+
+    def backward_sample(self, fwd: SampleForward, y) -> SampleGradients:
+        """δ^(L) = 2(ŷ − y); δ^(q) = σ'(z^(q)) ⊙ (W^(q+1)ᵀ δ^(q+1));
+        ∂ℓ/∂W^(q) = δ^(q) a^(q-1)ᵀ; ∂ℓ/∂b^(q) = δ^(q). y : shape (n_L,) or (n_L, 1)."""
+        y = _as_column("y", y, self.sizes[-1])
+        err = fwd.a[-1] - y
+        delta = [None] * self.L
+        delta[-1] = 2.0 * err
+        for q in range(self.L - 1, 0, -1):
+            delta[q - 1] = self.act.dsigma(fwd.z[q - 1]) * (self.W[q].T @ delta[q])
+        dW = [delta[q - 1] @ fwd.a[q - 1].T for q in range(1, self.L + 1)]
+        db = [d.copy() for d in delta]
+        return SampleGradients(delta=delta, dW=dW, db=db, loss=float(np.sum(err * err)))
+
+
+def _check_sizes(sizes) -> tuple[int, ...]:
+    try:
+        sizes = tuple(sizes)
+    except TypeError:
+        raise ValueError(
+            f"sizes must be a sequence of layer widths like (2, 3, 4, 2), got {sizes!r}"
+        ) from None
+    if len(sizes) < 2:
+        raise ValueError(
+            f"sizes needs at least an input and an output width like (2, 2), got {sizes!r}"
+        )
+    return tuple(check_int(f"sizes[{i}]", s, 1) for i, s in enumerate(sizes))
+
+
+def _as_column(name: str, v, n: int) -> Array:
+    v = np.asarray(v, dtype=np.float64)
+    if v.shape not in ((n,), (n, 1)):
+        raise ValueError(f"{name} must have shape ({n},) or ({n}, 1), got {v.shape}")
+    if not np.all(np.isfinite(v)):
+        raise ValueError(f"{name} must contain only finite numbers, got NaN or inf")
+    return v.reshape(n, 1)

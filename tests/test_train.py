@@ -1,0 +1,174 @@
+"""Training: the fused hot path equals the seed's equations; SGD, epochs, history, divergence."""
+
+import numpy as np
+import pytest
+
+from nncore import ACTIVATIONS, DEFAULTS, MLP, Trainer, datasets, sgd_update, train
+
+
+def data(name="xor", n=100, seed=0):
+    X, Y = datasets.make(name, n=n, noise=0.1, seed=seed)
+    return datasets.split(X, Y, test_fraction=0.3, seed=seed)
+
+
+def reference_epoch_steps(net, X, Y, lr, batch_size, momentum, rng, velocity):
+    """The seed's equations, readable: forward, backward, θ ← θ − γ v per mini-batch."""
+    perm = rng.permutation(X.shape[0])
+    for start in range(0, X.shape[0], batch_size):
+        idx = perm[start:start + batch_size]
+        g = net.gradients(X[idx], Y[idx])
+        for q in range(net.L):
+            for P, G, key in ((net.W, g.dW, ("W", q)), (net.b, g.db, ("b", q))):
+                velocity[key] = momentum * velocity.get(key, 0.0) + G[q]
+                P[q] -= lr * velocity[key]
+
+
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+@pytest.mark.parametrize(("batch_size", "momentum"), [(1, 0.0), (16, 0.9), (70, 0.5), (13, 0.0)])
+def test_fused_training_equals_seed_form(activation, batch_size, momentum):
+    (X, Y), _ = data()
+    fast = MLP(seed=2, activation=activation)
+    slow = fast.copy()
+    t = Trainer(fast, X, Y, lr=0.05, batch_size=batch_size, momentum=momentum, seed=4)
+    rng = np.random.default_rng(4)
+    velocity = {}
+    for _ in range(3):  # three epochs; 13 does not divide 70, so partial batches too
+        t.step_epoch()
+        reference_epoch_steps(slow, X, Y, 0.05, batch_size, momentum, rng, velocity)
+    for a, b in zip(fast.W + fast.b, slow.W + slow.b):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+
+
+def test_sgd_update_is_theta_minus_lr_gradient():
+    net = MLP(seed=0)
+    X, Y = np.array([[0.5, -0.5]]), np.array([[1.0, 0.0]])
+    before = net.get_flat()
+    g = net.gradients(X, Y)
+    sgd_update(net, g, lr=0.25)
+    np.testing.assert_array_equal(net.get_flat(), before - 0.25 * g.flat())
+
+
+def test_step_counts_and_epochs():
+    (X, Y), _ = data(n=100)  # 70 training rows
+    t = Trainer(MLP(seed=0), X, Y, batch_size=16, seed=0)
+    assert t.step(3) == 3 and t.steps == 3 and t.epoch == 0
+    assert t.step_epoch() == 2  # 48 rows done; batches of 16 and 6 finish the epoch
+    assert t.epoch == 1 and t.steps == 5 and t.epoch_progress == 0.0
+    assert t.step_epoch() == 5 and t.epoch == 2
+    assert len(t.history.train_loss) == 2 and t.history.epoch == [1, 2]
+
+
+def test_same_seed_same_weights_bit_for_bit():
+    (X, Y), _ = data()
+    a, b = MLP(seed=3), MLP(seed=3)
+    train(a, X, Y, epochs=5, seed=9)
+    train(b, X, Y, epochs=5, seed=9)
+    c = MLP(seed=3)
+    train(c, X, Y, epochs=5, seed=10)
+    assert all(np.array_equal(p, r) for p, r in zip(a.W + a.b, b.W + b.b))
+    assert not np.array_equal(a.W[0], c.W[0])  # the seed moves the shuffling
+
+
+@pytest.mark.parametrize("name", datasets.NAMES)
+def test_loss_falls_on_every_dataset(name):
+    (X, Y), _ = data(name, n=200)
+    net = MLP(seed=0)
+    start = net.loss(X, Y)
+    hist = train(net, X, Y, epochs=30)
+    assert len(hist.train_loss) == 30
+    assert hist.train_loss[-1] < 0.8 * start
+    assert net.loss(X, Y) == pytest.approx(hist.train_loss[-1], rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ["xor", "circles", "moons", "gaussians"])
+def test_defaults_reach_95_percent_test_accuracy(name):
+    X, Y = datasets.make(name, n=400, noise=0.1, seed=0)
+    (Xtr, Ytr), (Xte, Yte) = datasets.split(X, Y, test_fraction=0.3, seed=0)
+    net = MLP(sizes=(2, 3, 4, 2), activation="tanh", seed=0)
+    hist = train(net, Xtr, Ytr, X_test=Xte, Y_test=Yte)
+    assert len(hist.train_loss) == DEFAULTS.epochs and not hist.diverged
+    predicted = np.argmax(net.predict(Xte), axis=1)
+    accuracy = np.mean(predicted == np.argmax(Yte, axis=1))
+    assert accuracy >= 0.95
+    assert hist.test_acc[-1] == pytest.approx(accuracy)
+
+
+def test_history_stays_bounded():
+    (X, Y), _ = data(n=20)
+    t = Trainer(MLP(seed=0), X, Y, batch_size=14, max_history=10, seed=0)
+    for _ in range(100):
+        t.step_epoch()
+    h = t.history
+    assert t.epoch == 100
+    assert len(h.epoch) <= 10 and h.stride > 1
+    assert all(len(s) == len(h.epoch) for s in (h.train_loss, h.train_acc, h.grad_norm))
+    assert h.epoch == sorted(h.epoch) and all(e % h.stride == 0 for e in h.epoch)
+
+
+def test_metrics_per_epoch():
+    (X, Y), (Xt, Yt) = data()
+    t = Trainer(MLP(seed=0), X, Y, Xt, Yt, seed=0)
+    t.step_epoch()
+    m = t.latest
+    assert m["train_loss"] == pytest.approx(t.net.loss(X, Y), rel=1e-12)
+    assert m["test_loss"] == pytest.approx(t.net.loss(Xt, Yt), rel=1e-12)
+    g = t.net.gradients(X, Y)
+    np.testing.assert_allclose(m["grad_norm"], [np.linalg.norm(d) for d in g.dW], rtol=1e-10)
+    A = t.net.forward(X).A
+    np.testing.assert_allclose(m["saturation"], [np.mean(np.abs(a) > 0.97) for a in A[1:-1]])
+    assert 0.0 <= m["train_acc"] <= 1.0 and len(t.history.test_acc) == 1
+
+
+def test_divergence_stops_keeps_finite_weights_and_names_the_learning_rate():
+    (X, Y), _ = data()
+    net = MLP(seed=0)
+    hist = train(net, X, Y, lr=5.0, batch_size=1, momentum=0.0, epochs=50)
+    assert hist.diverged
+    assert "learning rate" in hist.message and "5" in hist.message
+    assert len(hist.train_loss) < 50
+    assert all(np.all(np.isfinite(p)) for p in net.W + net.b)
+    assert np.isfinite(net.loss(X, Y))
+    t = Trainer(net, X, Y, lr=5.0, batch_size=1)
+    t.step(1000)
+    assert t.diverged and t.step(5) == 0  # a diverged trainer stays stopped
+
+
+def test_trainer_picks_up_edits_made_to_the_network_between_calls():
+    (X, Y), _ = data()
+    net = MLP(seed=0)
+    t = Trainer(net, X, Y, momentum=0.0, batch_size=70, seed=0)
+    net.W[0][...] = 0.0
+    expected = net.copy()
+    sgd_update(expected, expected.gradients(X, Y), DEFAULTS.lr)
+    t.step(1)
+    np.testing.assert_allclose(net.W[0], expected.W[0], atol=1e-14)
+
+
+BAD = [
+    ({"lr": 0.0}, "lr", "0.0"),
+    ({"lr": -1}, "lr", "-1"),
+    ({"lr": float("nan")}, "lr", "nan"),
+    ({"batch_size": 0}, "batch_size must be an integer >= 1", "0"),
+    ({"batch_size": 2.5}, "batch_size", "2.5"),
+    ({"momentum": 1.0}, "momentum", "1.0"),
+    ({"epochs": 0}, "epochs must be an integer >= 1", "0"),
+    ({"seed": "a"}, "seed", "'a'"),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "expected", "given"), BAD)
+def test_bad_training_settings(kwargs, expected, given):
+    (X, Y), _ = data(n=20)
+    with pytest.raises(ValueError) as err:
+        train(MLP(seed=0), X, Y, **kwargs)
+    assert expected in str(err.value) and given in str(err.value), str(err.value)
+
+
+def test_bad_training_data():
+    (X, Y), (Xt, _) = data(n=20)
+    with pytest.raises(ValueError, match=r"Y must have 14 rows like X, got shape \(6, 2\)"):
+        train(MLP(seed=0), X, Y[:6])
+    with pytest.raises(ValueError, match="given together"):
+        Trainer(MLP(seed=0), X, Y, X_test=Xt)
+    with pytest.raises(ValueError, match=r"3 columns.*\(14, 2\)"):
+        train(MLP(sizes=(3, 2)), X, Y)
