@@ -1,0 +1,252 @@
+"""The network picture: layers of nodes, weighted edges, one animation frame per stage.
+
+Pure: a :class:`lab.passdata.PassData` and the stage list in, a Plotly figure out.
+Nodes are filled with the value of the stage's quantity (z, a or δ) on the
+diverging orange–white–blue scale and carry the number itself; edges are blue
+for w > 0 and orange for w < 0, their width ∝ |w|. The stage being computed is
+lit: forward stages light the edges of W^(q) feeding layer q, backward stages
+the edges of W^(q+1) that carry δ^(q+1) back, so the error signal visibly moves
+right to left. Play/Pause and a stage slider animate the frames in the browser.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
+
+from ..passdata import PassData
+from ..stages import SUB, Stage, sup
+from .style import DIVERGING, HIGHLIGHT, INK, MUTED, NEG, POS, SMALL_FONT, base_layout
+
+PENDING = "#e6e6e6"  # a node whose value is not computed yet at this stage
+NODE_SIZE = 50
+KIND_NAME = {"a": "a", "z": "z", "delta": "δ"}
+
+
+def node_positions(sizes) -> list[np.ndarray]:
+    """Per layer q an (n_q, 2) array of (x, y): layer q at x = q, nodes centred on y = 0."""
+    return [np.column_stack([np.full(n, float(q)), (n - 1) / 2.0 - np.arange(n)])
+            for q, n in enumerate(sizes)]
+
+
+def node_label(q: int, i: int, L: int) -> str:
+    """x₁ for inputs, a₁⁽¹⁾ for hidden units, ŷ₁ for outputs (1-based like the seed)."""
+    k = str(i + 1).translate(SUB)
+    if q == 0:
+        return f"x{k}"
+    return f"ŷ{k}" if q == L else f"a{k}{sup(q)}"
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.4g}"
+
+
+def _stage_nodes(stage: Stage, p: PassData):
+    """Per-node values, colours, texts and ring widths for one stage."""
+    sizes = [p.X.shape[1]] + [w.shape[0] for w in p.W]
+    values = [p.node_values(kind, q) if kind else None for q, kind in enumerate(stage.shows)]
+    shown = [v for v in values if v is not None]
+    kinds = {k for k in stage.shows if k}
+    # one symmetric range per stage so the colours of that stage compare directly
+    span = max(float(np.max(np.abs(np.concatenate(shown)))) if shown else 1.0, 1e-9)
+    if kinds == {"a"} and p.activation in ("tanh", "sigmoid"):
+        span = max(span, 1.0)
+    colors, texts, text_colors, rings = [], [], [], []
+    for q, n in enumerate(sizes):
+        for i in range(n):
+            v = None if values[q] is None else float(values[q][i])
+            if v is None:
+                colors.append(PENDING)
+                texts.append("")
+                text_colors.append(INK)
+            else:
+                t = 0.5 + 0.5 * np.clip(v / span, -1.0, 1.0)
+                colors.append(sample_colorscale(DIVERGING, [t])[0])
+                texts.append(f"{v:.2f}")
+                text_colors.append("white" if abs(t - 0.5) > 0.33 else INK)
+            lit = (stage.phase in ("forward", "backward", "loss") and q == stage.q
+                   and stage.key != "input") or (stage.key == "input" and q == 0)
+            rings.append(5 if lit else 1.5)
+    return colors, texts, text_colors, rings, span, kinds
+
+
+def _edge_matrices(stage: Stage, p: PassData):
+    if stage.phase == "gradients":
+        return p.dW, "∂L/∂w"
+    if stage.phase == "update":
+        return p.W_new, "w after the update"
+    return p.W, "w"
+
+
+def _edge_styles(stage: Stage, p: PassData):
+    mats, what = _edge_matrices(stage, p)
+    top = max(max(float(np.max(np.abs(m))) for m in mats), 1e-12)
+    styles = []
+    for q, M in enumerate(mats, start=1):
+        lit = stage.lit == -1 or stage.lit == q
+        for i in range(M.shape[0]):
+            for j in range(M.shape[1]):
+                w = float(M[i, j])
+                styles.append({
+                    "line": {"color": POS if w >= 0 else NEG, "width": 1.0 + 9.0 * abs(w) / top},
+                    "opacity": 0.95 if lit else (0.45 if stage.lit == 0 else 0.18),
+                })
+    return styles, what
+
+
+def _frame_traces(stage: Stage, index: int, total: int, p: PassData, pos) -> list[dict]:
+    styles, what = _edge_styles(stage, p)
+    colors, texts, text_colors, rings, span, kinds = _stage_nodes(stage, p)
+    kind_text = " and ".join(KIND_NAME[k] for k in ("a", "z", "delta") if k in kinds)
+    edges = [go.Scatter(**s) for s in styles]
+    nodes = go.Scatter(marker={"color": colors, "line": {"width": rings, "color": HIGHLIGHT}},
+                       text=texts, textfont={**SMALL_FONT, "color": text_colors})
+    batch = f" (batch of {p.N}: z, a mean, δ sum)" if p.form == "batch" else ""
+    loss = f" · L = {p.loss:.4g}" if stage.phase != "forward" else ""
+    caption = go.Scatter(text=[f"<b>{index + 1}/{total}</b> · {stage.formula}{loss}",
+                               (f"nodes: {kind_text}{batch} · edges: {what} "
+                               f"(<span style='color:{POS}'><b>blue</b></span> &gt; 0, "
+                               f"<span style='color:{NEG}'><b>orange</b></span> &lt; 0, "
+                               "width ∝ |value|)")])
+    scale = go.Scatter(marker={"cmin": -span, "cmax": span,
+                               "colorbar": {"title": {"text": "node", "font": SMALL_FONT},
+                                            "tickfont": SMALL_FONT, "len": 0.6, "x": 1.0,
+                                            "thickness": 14, "xpad": 0}})
+    return edges + [nodes, caption, scale]
+
+
+def network_figure(p: PassData, stages: list[Stage], active: int = 0,
+                   frame_ms: int = 900) -> go.Figure:
+    """The network with one frame per stage; ``active`` is the stage shown first.
+
+    p : the pass (sample or mini-batch) whose numbers are drawn. stages : from
+    :func:`lab.stages.build_stages`. frame_ms : time per stage when playing.
+    """
+    sizes = [p.X.shape[1]] + [w.shape[0] for w in p.W]
+    L = len(sizes) - 1
+    pos = node_positions(sizes)
+    total = len(stages)
+    active = int(np.clip(active, 0, total - 1))
+    fig = go.Figure()
+    # Edge lines, one trace each (Plotly gives a trace a single width): order W^(1) row-major, …
+    for q in range(1, L + 1):
+        for i in range(sizes[q]):
+            for j in range(sizes[q - 1]):
+                (x0, y0), (x1, y1) = pos[q - 1][j], pos[q][i]
+                fig.add_scatter(x=[x0, x1], y=[y0, y1], mode="lines", hoverinfo="skip",
+                                showlegend=False)
+    n_edges = len(fig.data)
+    fig.add_scatter(x=[p2[0] for p2 in np.vstack(pos)], y=[p2[1] for p2 in np.vstack(pos)],
+                    mode="markers+text", textposition="middle center", showlegend=False,
+                    marker={"size": NODE_SIZE, "symbol": "circle"},
+                    hovertext=_node_hover(p, sizes), hoverinfo="text")
+    fig.add_scatter(x=[-0.3, -0.3], y=[_header_y(sizes) + 1.0, _header_y(sizes) + 0.6],
+                    mode="text", textposition="middle right", hoverinfo="skip",
+                    showlegend=False, textfont=SMALL_FONT)
+    fig.add_scatter(x=[None], y=[None], mode="markers", hoverinfo="skip", showlegend=False,
+                    marker={"colorscale": DIVERGING, "showscale": True, "color": [0]})
+    _add_static(fig, p, sizes, pos)
+    animated = list(range(n_edges)) + [n_edges, n_edges + 1, n_edges + 2]
+    frames = [go.Frame(name=s.key, data=_frame_traces(s, k, total, p, pos), traces=animated)
+              for k, s in enumerate(stages)]
+    fig.frames = frames
+    for t, d in zip(animated, frames[active].data):
+        fig.data[t].update(d)
+    _add_controls(fig, stages, active, frame_ms)
+    top = _header_y(sizes) + 1.2
+    fig.update_layout(**base_layout(
+        height=560, margin={"l": 4, "r": 4, "t": 4, "b": 100},
+        xaxis={"visible": False, "range": [-0.35, L + 0.7], "fixedrange": True},
+        yaxis={"visible": False, "range": [-max(sizes) / 2 - 0.2, top], "fixedrange": True},
+        uirevision="network"))
+    return fig
+
+
+def _node_hover(p: PassData, sizes) -> list[str]:
+    L = len(sizes) - 1
+    mean = " (mean over the batch)" if p.form == "batch" else ""
+    out = []
+    for q, n in enumerate(sizes):
+        for i in range(n):
+            name = node_label(q, i, L)
+            if q == 0:
+                out.append(f"{name} = {_fmt(p.node_values('a', 0)[i])}{mean}")
+                continue
+            parts = [f"<b>{name}</b>{mean}", f"z = {_fmt(p.node_values('z', q)[i])}"]
+            if q < L:
+                parts.append(f"a = σ(z) = {_fmt(p.node_values('a', q)[i])}")
+            parts += [f"b = {_fmt(p.b[q - 1][i])}",
+                      f"δ = ∂L/∂z = {_fmt(p.node_values('delta', q)[i])}"
+                      + (" (summed over the batch = ∂L/∂b)" if p.form == "batch" else "")]
+            out.append("<br>".join(parts))
+    return out
+
+
+def _add_static(fig: go.Figure, p: PassData, sizes, pos) -> None:
+    L = len(sizes) - 1
+    labels_x, labels_y, labels = [], [], []
+    for q, n in enumerate(sizes):
+        for i in range(n):
+            labels_x.append(pos[q][i][0] - 0.2)
+            labels_y.append(pos[q][i][1] + 0.3)
+            labels.append(node_label(q, i, L))
+    fig.add_scatter(x=labels_x, y=labels_y, mode="text", text=labels, hoverinfo="skip",
+                    textfont={**SMALL_FONT, "color": INK}, showlegend=False)
+    # Hover targets at each edge's middle: w, ∂L/∂w and the updated w, exact to 4 digits.
+    mx, my, tips = [], [], []
+    for q in range(1, L + 1):
+        for i in range(sizes[q]):
+            for j in range(sizes[q - 1]):
+                (x0, y0), (x1, y1) = pos[q - 1][j], pos[q][i]
+                mx.append(x0 + 0.5 * (x1 - x0))
+                my.append(y0 + 0.5 * (y1 - y0))
+                tips.append(f"w{sup(q)}<sub>{i + 1}{j + 1}</sub> = {_fmt(p.W[q - 1][i, j])}"
+                            f"<br>∂L/∂w = {_fmt(p.dW[q - 1][i, j])}"
+                            f"<br>after the update: {_fmt(p.W_new[q - 1][i, j])}")
+    fig.add_scatter(x=mx, y=my, mode="markers", hovertext=tips, hoverinfo="text",
+                    marker={"size": 14, "color": "rgba(0,0,0,0)"}, showlegend=False)
+    heads = ["input x"] + [f"a{sup(q)} {p.activation}" for q in range(1, L)] + ["output ŷ"]
+    for q, h in enumerate(heads):
+        fig.add_annotation(x=q, y=_header_y(sizes), text=f"<b>{h}</b>",
+                           showarrow=False, font=SMALL_FONT, yanchor="bottom")
+    for q in range(1, L + 1):
+        fig.add_annotation(x=q - 0.5, y=-max(sizes) / 2 - 0.05,
+                           text=f"W{sup(q)} {sizes[q]}×{sizes[q - 1]}",
+                           showarrow=False, font={**SMALL_FONT, "color": MUTED})
+    for i in range(sizes[L]):
+        x, y = pos[L][i]
+        target = ", ".join(f"{v:g}" for v in p.Y[:, i][:3]) + ("…" if p.N > 3 else "")
+        fig.add_annotation(x=x + 0.2, y=y, text=f"y{str(i + 1).translate(SUB)} = {target}",
+                           showarrow=False, xanchor="left", font=SMALL_FONT)
+
+
+def _header_y(sizes) -> float:
+    """Layer headings sit above the tallest layer's top node (radius ≈ 0.35 in y units)."""
+    return (max(sizes) - 1) / 2.0 + 0.5
+
+
+def _add_controls(fig: go.Figure, stages: list[Stage], active: int, frame_ms: int) -> None:
+    play = {"frame": {"duration": frame_ms, "redraw": False}, "fromcurrent": True,
+            "transition": {"duration": 0}, "mode": "immediate"}
+    fig.update_layout(
+        updatemenus=[{
+            "type": "buttons", "direction": "left", "x": 0.0, "y": 0.0, "xanchor": "left",
+            "yanchor": "top", "pad": {"t": 4, "r": 8}, "showactive": False, "font": SMALL_FONT,
+            "buttons": [
+                {"label": "▶ Play", "method": "animate", "args": [None, play]},
+                {"label": "❚❚ Pause", "method": "animate",
+                 "args": [[None], {"mode": "immediate", "frame": {"duration": 0, "redraw": False},
+                                   "transition": {"duration": 0}}]},
+            ],
+        }],
+        sliders=[{
+            "active": active, "x": 0.0, "len": 1.0, "y": -0.09, "yanchor": "top",
+            "pad": {"t": 0, "b": 0, "l": 10, "r": 10}, "font": SMALL_FONT,
+            "currentvalue": {"visible": False},
+            "steps": [{"label": s.label, "method": "animate",
+                       "args": [[s.key], {"mode": "immediate",
+                                          "frame": {"duration": 0, "redraw": False},
+                                          "transition": {"duration": 0}}]} for s in stages],
+        }],
+    )

@@ -1,0 +1,37 @@
+"""The small scatter of the training data used to pick the sample that flows through."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .style import CLASS_COLORS, HIGHLIGHT, SMALL_FONT, base_layout
+
+
+def sample_picker_figure(X: np.ndarray, y: np.ndarray, chosen: np.ndarray) -> go.Figure:
+    """X (n, 2) training inputs, y (n,) class indices 0/1, chosen (k,) highlighted rows.
+
+    Each point carries its row index in ``customdata`` so a click can select it.
+    """
+    fig = go.Figure()
+    for c in (0, 1):
+        rows = np.flatnonzero(y == c)
+        fig.add_scatter(x=np.round(X[rows, 0], 4), y=np.round(X[rows, 1], 4), mode="markers",
+                        customdata=rows, name=f"class {c + 1}",
+                        marker={"color": CLASS_COLORS[c], "size": 8, "opacity": 0.75,
+                                "line": {"width": 0.5, "color": "white"}},
+                        hovertemplate="sample %{customdata}<br>x = (%{x:.3f}, %{y:.3f})"
+                                      "<extra></extra>")
+    chosen = np.asarray(chosen, dtype=int)
+    fig.add_scatter(x=X[chosen, 0], y=X[chosen, 1], mode="markers", name="flowing through",
+                    customdata=chosen, hoverinfo="skip",
+                    marker={"size": 16, "color": "rgba(0,0,0,0)", "symbol": "circle",
+                            "line": {"width": 3, "color": HIGHLIGHT}})
+    fig.update_layout(**base_layout(
+        height=330, margin={"l": 10, "r": 10, "t": 10, "b": 10}, clickmode="event+select",
+        legend={"orientation": "h", "y": -0.08, "font": SMALL_FONT},
+        xaxis={"title": None, "tickfont": SMALL_FONT, "range": [-1.3, 1.3], "zeroline": False},
+        yaxis={"title": None, "tickfont": SMALL_FONT, "range": [-1.3, 1.3], "zeroline": False,
+               "scaleanchor": "x"},
+        uirevision="picker"))
+    return fig

@@ -1,0 +1,1 @@
+"""Streamlit panels: each module exposes one function that draws its part of the page."""

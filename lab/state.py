@@ -1,0 +1,167 @@
+"""The session's state: one :class:`Lab` object, created once per browser session.
+
+Pure Python + nncore (no Streamlit), so it is unit-testable; the panels keep it in
+``st.session_state["lab"]`` and change it only through the functions here.
+Changing the data or the network's shape resets training (with a notice);
+learning rate, batch size and momentum apply to the running training as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from nncore import DEFAULTS, MLP, Trainer, datasets, sgd_update
+
+from .passdata import PassData, compute_pass
+
+SIZES = (2, 3, 4, 2)
+DATA_FIELDS = ("dataset", "n", "noise", "test_fraction", "data_seed")
+NET_FIELDS = ("activation", "seed")
+TRAIN_FIELDS = ("lr", "batch_size", "momentum")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a user sets; the defaults are nncore's (the ≥ 95 % defaults)."""
+
+    dataset: str = "xor"
+    n: int = 400
+    noise: float = 0.1
+    test_fraction: float = 0.3
+    data_seed: int = 0
+    activation: str = "tanh"
+    seed: int = DEFAULTS.seed
+    lr: float = DEFAULTS.lr
+    batch_size: int = DEFAULTS.batch_size
+    momentum: float = DEFAULTS.momentum
+    epochs_limit: int = 1000
+
+
+@dataclass
+class Data:
+    """The toy set, split: X* (n, 2) inputs and Y* (n, 2) one-hot targets."""
+
+    X_train: np.ndarray
+    Y_train: np.ndarray
+    X_test: np.ndarray
+    Y_test: np.ndarray
+
+    @property
+    def y_train(self) -> np.ndarray:
+        return np.argmax(self.Y_train, axis=1)
+
+    @property
+    def y_test(self) -> np.ndarray:
+        return np.argmax(self.Y_test, axis=1)
+
+
+def make_data(s: Settings) -> Data:
+    """Generate and split the dataset the settings describe (deterministic)."""
+    X, Y = datasets.make(s.dataset, n=s.n, noise=s.noise, seed=s.data_seed)
+    (Xtr, Ytr), (Xte, Yte) = datasets.split(X, Y, test_fraction=s.test_fraction,
+                                            seed=s.data_seed)
+    return Data(Xtr, Ytr, Xte, Yte)
+
+
+@dataclass
+class Lab:
+    """One session: settings, data, the network, its trainer and what the views show."""
+
+    settings: Settings
+    data: Data
+    net: MLP
+    trainer: Trainer
+    running: bool = False
+    notice: str = ""
+    stage: int = 0
+    form: str = "sample"
+    sample: int = 0
+    view_batch: int = 4
+    last_step: dict | None = None
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        return self.net.sizes
+
+
+def new_lab(settings: Settings | None = None, data: Data | None = None) -> Lab:
+    s = settings or Settings()
+    d = data if data is not None else make_data(s)
+    net = MLP(SIZES, s.activation, seed=s.seed)
+    return Lab(settings=s, data=d, net=net, trainer=_trainer(net, d, s))
+
+
+def _trainer(net: MLP, d: Data, s: Settings) -> Trainer:
+    return Trainer(net, d.X_train, d.Y_train, d.X_test, d.Y_test, lr=s.lr,
+                   batch_size=s.batch_size, momentum=s.momentum, seed=s.seed)
+
+
+def reset(lab: Lab) -> None:
+    """Back to the initial weights of the seed (bit for bit) and epoch 0."""
+    s = lab.settings
+    lab.net = MLP(SIZES, s.activation, seed=s.seed)
+    lab.trainer = _trainer(lab.net, lab.data, s)
+    lab.running = False
+    lab.last_step = None
+
+
+def change(lab: Lab, data: Data | None = None, **changes) -> str:
+    """Apply new settings; returns the notice to show ('' if none).
+
+    Data or network changes reset training (never mixing old weights with new
+    data); lr, batch size and momentum go straight to the trainer. ``data`` may
+    pass in already generated (cached) data for the new settings.
+    """
+    old = lab.settings
+    new = replace(old, **changes)  # unknown names raise TypeError: a programming error
+    changed = {k for k in changes if getattr(old, k) != getattr(new, k)}
+    lab.settings = new
+    if not changed:
+        return ""
+    if changed & set(DATA_FIELDS):
+        lab.data = data if data is not None else make_data(new)
+        lab.sample = min(lab.sample, lab.data.X_train.shape[0] - 1)
+    if changed & (set(DATA_FIELDS) | set(NET_FIELDS)):
+        trained = lab.trainer.steps > 0
+        reset(lab)
+        what = ", ".join(sorted(changed))
+        lab.notice = (f"Changed {what}: training was reset to the initial weights of seed "
+                      f"{new.seed}." if trained else "")
+        return lab.notice
+    t = lab.trainer
+    t.lr, t.batch_size, t.momentum = new.lr, new.batch_size, new.momentum
+    return ""
+
+
+def view_indices(lab: Lab) -> np.ndarray:
+    """Training rows shown by the network view: the picked sample, or a mini-batch of
+    ``view_batch`` consecutive rows starting at it (wrapping around)."""
+    n = lab.data.X_train.shape[0]
+    i = int(np.clip(lab.sample, 0, n - 1))
+    if lab.form == "sample":
+        return np.array([i])
+    return (i + np.arange(min(lab.view_batch, n))) % n
+
+
+def current_pass(lab: Lab) -> PassData:
+    return compute_pass(lab.net, lab.data.X_train, lab.data.Y_train, view_indices(lab),
+                        lab.settings.lr, lab.form)
+
+
+def apply_one_step(lab: Lab) -> dict:
+    """θ ← θ − γ∇L on the viewed sample or batch; records before → after."""
+    idx = view_indices(lab)
+    X, Y = lab.data.X_train[idx], lab.data.Y_train[idx]
+    net = lab.net
+    before = net.copy()
+    g = net.gradients(X, Y)
+    sgd_update(net, g, lab.settings.lr)
+    lab.last_step = {
+        "indices": idx, "lr": lab.settings.lr, "loss_before": g.loss,
+        "loss_after": net.loss(X, Y), "W_before": before.W, "b_before": before.b,
+        "W_after": [w.copy() for w in net.W], "b_after": [b.copy() for b in net.b],
+        "dW": g.dW, "db": g.db,
+    }
+    return lab.last_step
