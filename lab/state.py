@@ -8,6 +8,7 @@ learning rate, batch size and momentum apply to the running training as they are
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -165,3 +166,32 @@ def apply_one_step(lab: Lab) -> dict:
         "dW": g.dW, "db": g.db,
     }
     return lab.last_step
+
+
+def train_tick(lab: Lab, seconds: float) -> int:
+    """Advance training for about ``seconds`` of wall time, never past the epoch limit;
+    stops ``running`` at the limit or on divergence. Returns the steps taken."""
+    t = lab.trainer
+    limit = lab.settings.epochs_limit
+    done = 0
+    start = time.perf_counter()
+    while t.epoch < limit and not t.diverged:
+        # chunks never cross an epoch end, so the limit is never overshot
+        done += t.step(min(8, t.steps_left_in_epoch))
+        if time.perf_counter() - start >= seconds:
+            break
+    if t.diverged or t.epoch >= limit:
+        lab.running = False
+    return done
+
+
+def step_batch(lab: Lab) -> int:
+    """One mini-batch step (pauses a running training)."""
+    lab.running = False
+    return lab.trainer.step(1)
+
+
+def step_epoch(lab: Lab) -> int:
+    """Run to the end of the current epoch (pauses a running training)."""
+    lab.running = False
+    return lab.trainer.step_epoch()

@@ -222,9 +222,12 @@ class Trainer:
 
     def step_epoch(self) -> int:
         """Run to the end of the current epoch (a whole epoch from an epoch start)."""
-        n = self.X.shape[0]
-        remaining = n - self._pos
-        return self.step(-(-remaining // self._batch_size))
+        return self.step(self.steps_left_in_epoch)
+
+    @property
+    def steps_left_in_epoch(self) -> int:
+        """Mini-batch steps until the current epoch ends (at the current batch size)."""
+        return -(-(self.X.shape[0] - self._pos) // self._batch_size)
 
     def run_for(self, seconds: float, max_steps: int = 1_000_000, chunk: int = 8) -> int:
         """Step for about ``seconds`` of wall time (checked every ``chunk`` steps)."""

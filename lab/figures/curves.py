@@ -57,15 +57,15 @@ def _shade(i: int, n: int) -> str:
 def _log_ticks(values) -> dict:
     """Tick values and full-size labels for a log axis. Plotly's own log ticks print the
     2s and 5s between decades in a smaller font than the 14 px every label here needs.
-    Spans under a decade get evenly spaced "nice" ticks, ≤ 2.5 decades 1-2-5 × 10ᵏ,
-    longer ones about six decades."""
+    Under half a decade: evenly spaced "nice" ticks; under one: 1-1.5-2-3-5-7 × 10ᵏ;
+    up to 2.5 decades: 1-2-5 × 10ᵏ; longer spans: about six decades."""
     v = np.asarray(values, dtype=np.float64)
     v = v[np.isfinite(v) & (v > 0)]
     if v.size == 0:
         return {}
     lo, hi = v.min(), v.max()
     span = np.log10(hi / lo)
-    if span < 1:
+    if span < 0.5:
         step = 10.0 ** np.floor(np.log10(max(hi - lo, hi * 1e-6) / 4))
         step *= next(m for m in (1, 2, 5, 10) if (hi - lo) / (m * step) <= 5)
         ticks = np.arange(np.floor(lo / step), np.ceil(hi / step) + 1) * step
@@ -73,7 +73,7 @@ def _log_ticks(values) -> dict:
     else:
         k0, k1 = int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi)))
         every = max(1, -(-(k1 - k0) // 6))
-        mantissas = (1, 2, 5) if span <= 2.5 else (1,)
+        mantissas = (1, 1.5, 2, 3, 5, 7) if span < 1 else (1, 2, 5) if span <= 2.5 else (1,)
         ticks = np.array([m * 10.0 ** k for k in range(k0, k1 + 1, every) for m in mantissas])
     return {"tickvals": ticks.tolist(), "ticktext": [_tick_text(t) for t in ticks]}
 

@@ -108,8 +108,9 @@ def decision_figure(xs, ys, margin, X_train, y_train, X_test, y_test, *,
     fig = go.Figure(layout=_layout(
         "decision", height=560,
         title={"text": title, "x": 0.01, "y": 0.985, "yanchor": "top"},
-        margin={"l": 10, "r": 10, "t": 80, "b": 10},
-        legend=_LEGEND_TOP,
+        margin={"l": 10, "r": 10, "t": 100, "b": 10},
+        # Two entries a row, train above test: four in one row do not fit in ~600 px.
+        legend={**_LEGEND_TOP, "entrywidth": 0.5, "entrywidthmode": "fraction"},
         xaxis={"title": {"text": "x₁"}, "range": [xs[0], xs[-1]], "constrain": "domain",
                **_TICKS},
         yaxis={"title": {"text": "x₂"}, "range": [ys[0], ys[-1]], "scaleanchor": "x",
