@@ -35,7 +35,7 @@ def test_stage_list_covers_every_equation_in_order(setup):
 
 
 def test_edges_frames_and_payload(setup):
-    net, stages, p, b = setup
+    _net, stages, p, b = setup
     for pas in (p, b):
         fig = network_figure(pas, stages, active=0)
         lines = [t for t in fig.data if t.mode == "lines"]
@@ -57,7 +57,7 @@ def test_edge_colour_is_sign_and_width_grows_with_abs_weight(setup):
 
 
 def test_node_colours_encode_the_values(setup):
-    net, stages, p, _ = setup
+    _net, stages, p, _ = setup
     fig = network_figure(p, stages)
     nodes = frame(fig, "z2").data[N_EDGES]
     values = [p.A[0][0], p.A[1][0], p.Z[1][0]]  # x, a1 shown; layer 2 shows z2; output pending
@@ -85,7 +85,7 @@ def test_forward_lights_the_feeding_edges_backward_the_outgoing_ones(setup):
 
 
 def test_backward_nodes_show_delta_and_gradient_stage_shows_gradients(setup):
-    _, stages, p, b = setup
+    _, stages, _p, b = setup
     fig = network_figure(b, stages)
     nodes = frame(fig, "delta1").data[N_EDGES]
     # batch: δ summed over the batch is ∂L/∂b
