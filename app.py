@@ -8,6 +8,7 @@ from lab.panels.network_view import form_picker, network_view
 from lab.panels.one_step import one_step_panel
 from lab.panels.sample_picker import sample_picker
 from lab.panels.sidebar import sidebar
+from lab.panels.training import training_panel
 
 st.set_page_config(page_title="Backprop Lab", page_icon="🧮", layout="wide")
 # Streamlit's default side padding (5 rem) costs the network picture 160 px at 1280 px.
@@ -24,7 +25,7 @@ if lab.notice:
     st.info(lab.notice, icon="ℹ️")
     lab.notice = ""
 
-step_tab, check_tab = st.tabs(["Backprop, step by step", "Gradient check"])
+step_tab, train_tab, check_tab = st.tabs(["Backprop, step by step", "Train", "Gradient check"])
 with step_tab:
     form_picker(lab)
     network_view(lab)
@@ -35,5 +36,7 @@ with step_tab:
     with step:
         st.markdown("##### One step of gradient descent")
         one_step_panel(lab)
+with train_tab:
+    training_panel(lab)
 with check_tab:
     gradcheck_panel(lab)

@@ -1,6 +1,7 @@
 """The network figure builder: structure, encodings, one frame per stage, payload."""
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 from plotly.colors import sample_colorscale
 
@@ -119,3 +120,4 @@ def test_weights_figure(setup):
     fig = weights_figure(net.W, net.b, "tanh")
     assert sum(t.mode == "lines" for t in fig.data) == N_EDGES
     assert len(fig.to_json()) < 20_000
+    go.Figure(fig.to_dict())  # built without validation: it must still be valid

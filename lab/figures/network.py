@@ -17,7 +17,17 @@ from plotly.colors import sample_colorscale
 
 from ..passdata import PassData
 from ..stages import SUB, Stage, sup
-from .style import DIVERGING, HIGHLIGHT, INK, MUTED, NEG, POS, SMALL_FONT, base_layout
+from .style import (
+    DIVERGING,
+    HIGHLIGHT,
+    INK,
+    MUTED,
+    NEG,
+    POS,
+    SMALL_FONT,
+    base_layout,
+    fast_figure,
+)
 
 PENDING = "#e6e6e6"  # a node whose value is not computed yet at this stage
 NODE_SIZE = 50
@@ -257,39 +267,42 @@ def weights_figure(W: list[np.ndarray], b: list[np.ndarray], activation: str,
     """The network as it is now, for the live training view (no frames: small payload).
 
     W[q-1] (n_q, n_{q-1}) and b[q-1] (n_q,): edges coloured by the sign of w with
-    width ∝ |w|, nodes filled with their bias b on the shared scale.
+    width ∝ |w|, nodes filled with their bias b on the shared scale. Built from dicts
+    (see :func:`style.fast_figure`): it is redrawn on every live tick.
     """
     sizes = [W[0].shape[1]] + [w.shape[0] for w in W]
     L = len(W)
     pos = node_positions(sizes)
     top = max(max(float(np.max(np.abs(w))) for w in W), 1e-12)
-    fig = go.Figure()
+    data = []
     for q in range(1, L + 1):
         for i in range(sizes[q]):
             for j in range(sizes[q - 1]):
                 w = float(W[q - 1][i, j])
                 (x0, y0), (x1, y1) = pos[q - 1][j], pos[q][i]
-                fig.add_scatter(x=[x0, x1], y=[y0, y1], mode="lines", hoverinfo="skip",
-                                showlegend=False, opacity=0.85,
-                                line={"color": POS if w >= 0 else NEG,
-                                      "width": 1.0 + 7.0 * abs(w) / top})
+                data.append({"type": "scatter", "x": [x0, x1], "y": [y0, y1], "mode": "lines",
+                             "hoverinfo": "skip", "showlegend": False, "opacity": 0.85,
+                             "line": {"color": POS if w >= 0 else NEG,
+                                      "width": round(1.0 + 7.0 * abs(w) / top, 2)}})
     biases = np.concatenate([np.zeros(sizes[0])] + list(b))
     span = max(float(np.max(np.abs(biases))), 1e-9)
     xy = np.vstack(pos)
-    hover = [node_label(q, i, L) + ("" if q == 0 else f"<br>b = {_fmt(b[q - 1][i])}")
-             for q, n in enumerate(sizes) for i in range(n)]
-    fig.add_scatter(x=xy[:, 0], y=xy[:, 1], mode="markers+text", showlegend=False,
-                    text=[node_label(q, i, L) for q, n in enumerate(sizes) for i in range(n)],
-                    textposition="middle center", textfont=SMALL_FONT, hovertext=hover,
-                    hoverinfo="text",
-                    marker={"size": 34, "color": biases, "colorscale": DIVERGING, "cmin": -span,
-                            "cmax": span, "line": {"width": 1.5, "color": HIGHLIGHT}})
-    fig.update_layout(**base_layout(
+    labels = [node_label(q, i, L) for q, n in enumerate(sizes) for i in range(n)]
+    hover = [lab if k < sizes[0] else f"{lab}<br>b = {_fmt(biases[k])}"
+             for k, lab in enumerate(labels)]
+    data.append({"type": "scatter", "x": xy[:, 0].tolist(), "y": xy[:, 1].tolist(),
+                 "mode": "markers+text", "showlegend": False, "text": labels,
+                 "textposition": "middle center", "textfont": SMALL_FONT, "hovertext": hover,
+                 "hoverinfo": "text",
+                 "marker": {"size": 34, "color": np.round(biases, 4).tolist(),
+                            "colorscale": DIVERGING, "cmin": -span, "cmax": span,
+                            "line": {"width": 1.5, "color": HIGHLIGHT}}})
+    layout = base_layout(
         height=height, margin={"l": 4, "r": 4, "t": 30, "b": 4},
         title={"text": f"Weights now (max |w| = {top:.3g}); node fill = bias b",
                "font": SMALL_FONT, "x": 0.01},
         xaxis={"visible": False, "range": [-0.4, L + 0.4], "fixedrange": True},
         yaxis={"visible": False, "range": [-max(sizes) / 2, max(sizes) / 2],
                "fixedrange": True},
-        uirevision="weights"))
-    return fig
+        uirevision="weights")
+    return fast_figure(data, layout)

@@ -1,0 +1,56 @@
+"""What the live training view shows, computed without Streamlit (so it is benchmarked
+and tested on its own): the counters and every chart, from the current weights."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .figures.curves import accuracy_figure, gradient_flow_figure, loss_figure
+from .figures.maps import decision_figure, grid_points, neuron_maps_figure
+from .figures.network import weights_figure
+from .stages import sup
+from .state import Lab
+
+GRID = 40
+_GRID_CACHE: dict[int, tuple] = {}
+
+
+def grid(resolution: int = GRID):
+    """The input-plane grid (pure and constant: computed once per resolution)."""
+    if resolution not in _GRID_CACHE:
+        _GRID_CACHE[resolution] = grid_points(extent=1.3, resolution=resolution)
+    return _GRID_CACHE[resolution]
+
+
+def counters(lab: Lab) -> dict[str, float]:
+    """Epoch, steps, and loss and accuracy of the current weights on train and test."""
+    t, d, net = lab.trainer, lab.data, lab.net
+    out = {"epoch": t.epoch, "steps": t.steps, "progress": t.epoch_progress}
+    for part, X, Y in (("train", d.X_train, d.Y_train), ("test", d.X_test, d.Y_test)):
+        Yh = net.predict(X)
+        out[f"{part}_loss"] = float(np.mean(np.sum((Yh - Y) ** 2, axis=1)))
+        out[f"{part}_acc"] = float(np.mean(np.argmax(Yh, 1) == np.argmax(Y, 1)))
+    return out
+
+
+def live_figures(lab: Lab, log_loss: bool = True) -> dict[str, go.Figure]:
+    """All charts of the live view, keyed by their Streamlit chart key."""
+    d, net, h = lab.data, lab.net, lab.trainer.history
+    xs, ys, P = grid()
+    fwd = net.forward(P)  # one batched pass feeds the boundary and all the neuron maps
+    n = xs.size
+    margin = (fwd.A[-1][:, 1] - fwd.A[-1][:, 0]).reshape(n, n)
+    names = [f"a{sup(q)} ({net.activation})" for q in range(1, net.L)] + ["ŷ (linear)"]
+    bounded = net.activation in ("tanh", "sigmoid")
+    return {
+        "decision_chart": decision_figure(xs, ys, margin, d.X_train, d.y_train, d.X_test,
+                                          d.y_test),
+        "loss_chart": loss_figure(h.epoch, h.train_loss, h.test_loss, log_y=log_loss),
+        "acc_chart": accuracy_figure(h.epoch, h.train_acc, h.test_acc),
+        "neurons_chart": neuron_maps_figure(xs, ys, fwd.A[1:], names,
+                                            hidden_range=1.0 if bounded else None),
+        "gradflow_chart": gradient_flow_figure(h.epoch, h.grad_norm, h.saturation,
+                                               [f"W{sup(q)}" for q in range(1, net.L + 1)]),
+        "weights_chart": weights_figure(net.W, net.b, net.activation),
+    }
