@@ -12,12 +12,16 @@ from .figures.network import weights_figure
 from .stages import sup
 from .state import Lab
 
-GRID = 40
+# 31 × 31: the decision map and the neuron maps (thinned to 11 × 11) then fit, with the
+# curves and the weights, in the 60 KB a live tick may send (measured: ~55 KB).
+GRID = 31
+NEURON_SIDE = 11
 _GRID_CACHE: dict[int, tuple] = {}
 
 
-def grid(resolution: int = GRID):
+def grid(resolution: int | None = None):
     """The input-plane grid (pure and constant: computed once per resolution)."""
+    resolution = resolution or GRID
     if resolution not in _GRID_CACHE:
         _GRID_CACHE[resolution] = grid_points(extent=1.3, resolution=resolution)
     return _GRID_CACHE[resolution]
@@ -48,9 +52,9 @@ def live_figures(lab: Lab, log_loss: bool = True) -> dict[str, go.Figure]:
                                           d.y_test),
         "loss_chart": loss_figure(h.epoch, h.train_loss, h.test_loss, log_y=log_loss),
         "acc_chart": accuracy_figure(h.epoch, h.train_acc, h.test_acc),
-        "neurons_chart": neuron_maps_figure(xs, ys, fwd.A[1:], names,
+        "neurons_chart": neuron_maps_figure(xs, ys, fwd.A[1:], names, max_side=NEURON_SIDE,
                                             hidden_range=1.0 if bounded else None),
         "gradflow_chart": gradient_flow_figure(h.epoch, h.grad_norm, h.saturation,
-                                               [f"W{sup(q)}" for q in range(1, net.L + 1)]),
+                                               names[:-1]),
         "weights_chart": weights_figure(net.W, net.b, net.activation),
     }

@@ -171,3 +171,20 @@ def test_bad_input_says_what_was_expected_and_given(call, expected, given):
     with pytest.raises(ValueError) as err:
         call()
     assert expected in str(err.value) and given in str(err.value), str(err.value)
+
+
+def test_gradient_check_passes_after_wild_training():
+    """Large weights and saturated units (batch 1, momentum 0.9) give gradients of
+    1e-9 … 1e-12 that a finite difference cannot resolve relatively: the loss-scaled
+    floor compares those absolutely, and every larger gradient still to 1e-7."""
+    from nncore import datasets, train
+
+    X, Y = datasets.make("xor", n=200, noise=0.1, seed=0)
+    net = MLP(seed=0)
+    train(net, X, Y, lr=0.1, batch_size=1, momentum=0.9, epochs=4, seed=0)
+    assert max(np.abs(w).max() for w in net.W) > 10
+    for i in range(0, 200, 25):
+        check = gradient_check(net, X[[i]], Y[[i]])
+        assert check.passed, check
+        big = [r for r in check.rows if abs(r.backprop) > 1e-3]
+        assert big and all(abs(r.backprop - r.numeric) <= 1e-7 * abs(r.backprop) for r in big)

@@ -4,12 +4,15 @@ Builders take plain arrays and return a ``plotly.graph_objects.Figure``; no Stre
 no nncore. The grid goes out as float32 rounded to 3 decimals, which Plotly ≥ 6 sends
 as base64 typed arrays, and each figure carries an empty template: Plotly's default one
 is ~6.5 KB of JSON resent on every live update. Payloads were measured with
-``len(fig.to_json())`` on a 40 × 40 grid (2-3-4-2 net, 400 points): decision ≈ 21 KB,
-neuron maps ≈ 20 KB, together ≈ 41 KB.
+``len(fig.to_json())`` on a 40 × 40 grid (2-3-4-2 net, 280 train + 120 test points):
+decision 18–21 KB, neuron maps ≈ 20 KB, together ≤ 41.2 KB (budget 45 KB). Base64 is
+not all of it: Plotly escapes every "/" as "\\u002f", which costs up to 25 % on saturated maps.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 import math
 
 import numpy as np
@@ -30,7 +33,7 @@ _LEGEND_TOP = {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yancho
 
 def _layout(uirevision: str, **extra) -> dict:
     # A constant uirevision keeps the viewer's zoom and legend clicks across live updates.
-    return style.base_layout(template=go.layout.Template(), uirevision=uirevision, **extra)
+    return style.base_layout(template={}, uirevision=uirevision, **extra)
 
 
 def _clean(a, decimals: int = 3) -> np.ndarray:
@@ -98,14 +101,14 @@ def decision_figure(xs, ys, margin, X_train, y_train, X_test, y_test, *,
 
     One contour trace both shades the map (coloring="heatmap") and draws the 0 level,
     the boundary, so the grid is sent once. The shading spans ±max|margin|, capped at 1.5.
-    40 × 40 grid with 280 train and 120 test points ≈ 21 KB.
+    40 × 40 grid with 280 train and 120 test points: 18–21 KB.
     """
     xs, ys = _vector("xs", xs), _vector("ys", ys)
     z = _clean(margin)
     if z.shape != (ys.size, xs.size):
         raise ValueError(f"margin must have shape ({ys.size}, {xs.size}), got {z.shape}")
     r = min(style.symmetric_range(z, floor=1e-3), MARGIN_CLIP)
-    fig = go.Figure(layout=_layout(
+    layout = _layout(
         "decision", height=560,
         title={"text": title, "x": 0.01, "y": 0.985, "yanchor": "top"},
         margin={"l": 10, "r": 10, "t": 100, "b": 10},
@@ -115,27 +118,28 @@ def decision_figure(xs, ys, margin, X_train, y_train, X_test, y_test, *,
                **_TICKS},
         yaxis={"title": {"text": "x₂"}, "range": [ys[0], ys[-1]], "scaleanchor": "x",
                "constrain": "domain", **_TICKS},
-    ))
-    fig.add_trace(go.Contour(
-        **_coords(xs, ys), z=z, zmin=-r, zmax=r, zmid=0,
+    )
+    data = [dict(
+        type="contour", **_coords(xs, ys), z=z, zmin=-r, zmax=r, zmid=0,
         colorscale=style.DIVERGING, showlegend=False, name="ŷ₂ − ŷ₁",
         contours={"start": 0, "end": 0, "size": 1, "coloring": "heatmap", "showlines": True},
         line={"color": style.INK, "width": 3},
         colorbar={"title": {"text": "ŷ₂ − ŷ₁", "font": style.SMALL_FONT}, "thickness": 16,
                   "tickfont": style.SMALL_FONT, "len": 0.9},
         hovertemplate="x₁ %{x:.2f}, x₂ %{y:.2f}<br>ŷ₂ − ŷ₁ = %{z:.3f}<extra></extra>",
-    ))
+    )]
     for part, X, y, symbol, outline in (("train", X_train, y_train, "circle", "white"),
                                         ("test", X_test, y_test, "diamond", style.INK)):
         P, cls = _points(X, y, part)
         for k in (0, 1):
-            fig.add_trace(go.Scatter(
-                x=P[cls == k, 0], y=P[cls == k, 1], mode="markers", name=f"{part}: class {k + 1}",
+            data.append(dict(
+                type="scatter", x=P[cls == k, 0], y=P[cls == k, 1], mode="markers",
+                name=f"{part}: class {k + 1}",
                 marker={"color": style.CLASS_COLORS[k], "symbol": symbol, "size": 9,
                         "line": {"color": outline, "width": 1.5}},
                 hovertemplate=f"{part}, class {k + 1}<br>x₁ %{{x:.2f}}, x₂ %{{y:.2f}}<extra></extra>",
             ))
-    return fig
+    return style.fast_figure(data, layout)
 
 
 def _neuron_label(layer: int, j: int, output: bool) -> str:
@@ -156,7 +160,8 @@ def neuron_maps_figure(xs, ys, activations, layer_names, *, max_side: int = 20,
     full grid at an eighth of the payload. Hidden maps share one colour axis,
     ±``hidden_range`` (1: tanh's range; None: their own symmetric range, for relu);
     the output maps get a symmetric range of their own. Each axis has one colorbar, so
-    every map can be read without a caption. 2-3-4-2 net, 40 × 40 grid (9 maps) ≈ 20 KB.
+    every map can be read without a caption. 2-3-4-2 net, 40 × 40 grid (9 maps): ≈ 20 KB
+    (``max_side=21``, 20 × 20 maps: ≈ 32 KB, crisper edges).
     """
     xs, ys = _vector("xs", xs), _vector("ys", ys)
     if len(activations) == 0 or len(activations) != len(layer_names):
@@ -173,26 +178,62 @@ def neuron_maps_figure(xs, ys, activations, layer_names, *, max_side: int = 20,
     step = max(1, math.ceil((max(xs.size, ys.size) - 1) / (max_side - 1)))
     cols, widths = len(acts), [a.shape[1] for a in acts]
     rows = max(widths)
+    cached, refs = _subplot_grid(tuple(widths), tuple(layer_names))
+    layout = copy.deepcopy(cached)
+    coords = _coords(xs[::step], ys[::step])
+    out_range = style.symmetric_range(_clean(acts[-1]), floor=1e-3)
+    hid_range = hidden_range or style.symmetric_range(
+        np.concatenate([_clean(a).ravel() for a in acts[:-1]] or [np.zeros(1)]), floor=1e-3)
+    data = []
+    for c, a in enumerate(acts):
+        maps = _clean(a).reshape(ys.size, xs.size, -1)[::step, ::step]
+        for j in range(widths[c]):
+            xref, yref = refs[c][j]
+            data.append(dict(
+                type="heatmap", **coords, z=maps[:, :, j], zsmooth="best", xaxis=xref,
+                yaxis=yref, coloraxis="coloraxis2" if c == cols - 1 else "coloraxis",
+                hovertemplate=f"{_neuron_label(c, j, c == cols - 1)} = %{{z:.3f}}<extra></extra>",
+            ))
+
+    def colorbar(title, y, anchor):
+        return {"title": {"text": title, "font": {"size": 14}}, "tickfont": {"size": 14},
+                "thickness": 14, "len": 0.45, "y": y, "yanchor": anchor}
+
+    layout.update(_layout(
+        "neurons", height=max(520, 70 + 90 * rows), margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        coloraxis={"colorscale": style.DIVERGING, "cmin": -hid_range, "cmax": hid_range,
+                   "colorbar": colorbar("hidden a", 1, "top"),
+                   # no hidden layer: the hidden colour axis would show an unused colorbar
+                   "showscale": cols > 1},
+        coloraxis2={"colorscale": style.DIVERGING, "cmin": -out_range, "cmax": out_range,
+                    "colorbar": colorbar("ŷ", 0, "bottom")},
+    ))
+    return style.fast_figure(data, layout)
+
+
+@functools.lru_cache(maxsize=16)
+def _subplot_grid(widths: tuple[int, ...], layer_names: tuple[str, ...]):
+    """The small-multiples layout (axes, titles, headings) and each map's axis refs.
+
+    make_subplots takes ~50 ms, far too slow for a live tick, and its result depends
+    only on the layer widths: built once per shape, then copied.
+    """
+    cols, rows = len(widths), max(widths)
     # make_subplots titles only the cells that exist (specs None are skipped), row-major.
     titles = [_neuron_label(c, r, c == cols - 1)
               for r in range(rows) for c in range(cols) if r < widths[c]]
     specs = [[{} if r < widths[c] else None for c in range(cols)] for r in range(rows)]
     fig = make_subplots(rows=rows, cols=cols, specs=specs, subplot_titles=titles,
                         horizontal_spacing=0.05, vertical_spacing=0.3 / rows)
-    coords = _coords(xs[::step], ys[::step])
-    out_range = style.symmetric_range(_clean(acts[-1]), floor=1e-3)
-    hid_range = hidden_range or style.symmetric_range(
-        np.concatenate([_clean(a).ravel() for a in acts[:-1]] or [np.zeros(1)]), floor=1e-3)
-    for c, a in enumerate(acts):
-        maps = _clean(a).reshape(ys.size, xs.size, -1)[::step, ::step]
+    refs = []
+    for c in range(cols):
+        col_refs = []
         for j in range(widths[c]):
-            fig.add_trace(go.Heatmap(
-                **coords, z=maps[:, :, j], zsmooth="best",
-                coloraxis="coloraxis2" if c == cols - 1 else "coloraxis",
-                hovertemplate=f"{_neuron_label(c, j, c == cols - 1)} = %{{z:.3f}}<extra></extra>",
-            ), row=j + 1, col=c + 1)
-            subplot = fig.get_subplot(j + 1, c + 1)
-            subplot.yaxis.scaleanchor = subplot.yaxis.anchor  # square maps of a square plane
+            sp = fig.get_subplot(j + 1, c + 1)
+            sp.yaxis.scaleanchor = sp.yaxis.anchor  # square maps of a square plane
+            # each axis is anchored to its partner: the y axis names the x axis, and back
+            col_refs.append((sp.yaxis.anchor, sp.xaxis.anchor))
+        refs.append(col_refs)
     fig.update_xaxes(visible=False, constrain="domain")
     fig.update_yaxes(visible=False, constrain="domain")
     # Fonts inherit family and colour from layout.font; only the size is set, once each.
@@ -202,18 +243,4 @@ def neuron_maps_figure(xs, ys, activations, layer_names, *, max_side: int = 20,
         fig.add_annotation(text=f"<b>{name}</b>", x=sum(domain) / 2, y=1, xref="paper",
                            yref="paper", yanchor="bottom", yshift=24, showarrow=False,
                            font={"size": 14})
-
-    def colorbar(title, y, anchor):
-        return {"title": {"text": title, "font": {"size": 14}}, "tickfont": {"size": 14},
-                "thickness": 14, "len": 0.45, "y": y, "yanchor": anchor}
-
-    fig.update_layout(**_layout(
-        "neurons", height=max(520, 70 + 90 * rows), margin={"l": 10, "r": 10, "t": 60, "b": 10},
-        coloraxis={"colorscale": style.DIVERGING, "cmin": -hid_range, "cmax": hid_range,
-                   "colorbar": colorbar("hidden a", 1, "top")},
-        coloraxis2={"colorscale": style.DIVERGING, "cmin": -out_range, "cmax": out_range,
-                    "colorbar": colorbar("ŷ", 0, "bottom")},
-    ))
-    if cols == 1:  # no hidden layer: the hidden colour axis would show an unused colorbar
-        fig.update_layout(coloraxis_showscale=False)
-    return fig
+    return fig.layout.to_plotly_json(), refs

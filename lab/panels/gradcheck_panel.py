@@ -22,7 +22,8 @@ def gradcheck_panel(lab: Lab) -> None:
     else:
         st.error("❌ Fail. " + verdict + " With ReLU a finite-difference step can cross a kink.")
     st.caption(f"Numeric derivative: {check.method}. Relative error = |a − n| / max(|a|, |n|, "
-               "1e-6).")
+               "1e-4·max(1, L)): gradients too small for a finite difference to resolve are "
+               "compared in absolute terms.")
     st.dataframe(
         [{"parameter": r.name, "backprop ∂L/∂θ": r.backprop, "finite difference": r.numeric,
           "relative error": r.rel_error, "ok": "✅" if r.rel_error <= check.tol else "❌"}

@@ -44,7 +44,7 @@ def network_view(lab: Lab) -> None:
     left, right = st.columns([7, 5])
     with left:
         fig = network_figure(p, stages, active=k, frame_ms=SPEEDS[speed])
-        st.plotly_chart(fig, key="network_chart", width="stretch",
+        st.plotly_chart(fig, key="network_chart", width="stretch", theme=None,
                         config={"displayModeBar": False})
         st.caption("▶ Play animates all stages in the browser; the equations on the right follow "
                    "the Stage slider above. Hover a node for z, a, b, δ, an edge for w and ∂L/∂w.")

@@ -15,7 +15,7 @@ def sample_picker(lab: Lab) -> None:
         st.session_state["sample_index"] = n - 1
     fig = sample_picker_figure(lab.data.X_train, lab.data.y_train, view_indices(lab))
     event = st.plotly_chart(fig, key="sample_scatter", on_select="rerun",
-                            selection_mode="points", width="stretch",
+                            selection_mode="points", width="stretch", theme=None,
                             config={"displayModeBar": False})
     picked = _picked_index(event)
     if picked is not None and picked != st.session_state.get("_last_pick"):

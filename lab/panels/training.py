@@ -66,5 +66,5 @@ def _live(lab: Lab) -> None:
         for col, keys in zip(st.columns(widths), groups):
             with col:
                 for key in keys:
-                    st.plotly_chart(figs[key], key=key, width="stretch",
+                    st.plotly_chart(figs[key], key=key, width="stretch", theme=None,
                                     config={"displayModeBar": False})
