@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lab.live import counters, live_figures  # noqa: E402
-from lab.panels.training import TRAIN_SECONDS  # noqa: E402
-from lab.state import Settings, new_lab, train_tick  # noqa: E402
+from lab.live import counters, live_figures
+from lab.panels.training import TRAIN_SECONDS
+from lab.state import Settings, new_lab, train_tick
 
 
 def tick(lab, train: bool) -> int:

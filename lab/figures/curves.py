@@ -121,11 +121,11 @@ def _train_test(layout, epoch, pairs, *, positive=False, hover="%{y:.4g}", max_p
         x, y = _series(epoch, values, f"{name} values", positive=positive,
                        max_points=max_points)
         drawn.append(y)
-        data.append(dict(
-            type="scatter", x=x, y=y, mode="lines", name=name,
-            line={"color": colour, "dash": dash, "width": 3},
-            hovertemplate=f"{name}, epoch %{{x:.0f}}: {hover}<extra></extra>",
-        ))
+        data.append({
+            "type": "scatter", "x": x, "y": y, "mode": "lines", "name": name,
+            "line": {"color": colour, "dash": dash, "width": 3},
+            "hovertemplate": f"{name}, epoch %{{x:.0f}}: {hover}<extra></extra>",
+        })
     if positive:
         layout["yaxis"].update(_log_ticks(np.concatenate(drawn)))
     return style.fast_figure(data, layout)
@@ -193,19 +193,19 @@ def gradient_flow_figure(epoch, grad_norm, saturation, layer_names=None, *,
         # floor would stretch the axis over decades of nothing, so the point is dropped.
         x, y = _series(epoch, G[:, q], "grad_norm", positive=True, max_points=max_points)
         label = f"‖∂L/∂W({q + 1})‖".translate(SUP)
-        data.append(dict(
-            type="scatter", x=x, y=y, mode="lines", name=label, legend="legend",
-            xaxis="x", yaxis="y",
-            line={"color": _shade(q, G.shape[1]), "dash": _DASHES[q % 5], "width": 3},
-            hovertemplate=f"{label}, epoch %{{x:.0f}}: %{{y:.3g}}<extra></extra>"))
+        data.append({
+            "type": "scatter", "x": x, "y": y, "mode": "lines", "name": label, "legend": "legend",
+            "xaxis": "x", "yaxis": "y",
+            "line": {"color": _shade(q, G.shape[1]), "dash": _DASHES[q % 5], "width": 3},
+            "hovertemplate": f"{label}, epoch %{{x:.0f}}: %{{y:.3g}}<extra></extra>"})
     for q in range(S.shape[1]):
         x, y = _series(epoch, S[:, q], "saturation", max_points=max_points)
-        data.append(dict(
-            type="scatter", x=x, y=y, mode="lines", name=names[q], legend="legend2",
-            xaxis="x2", yaxis="y2",
-            line={"color": _shade(q, S.shape[1]), "dash": _DASHES[q % 5], "width": 3},
-            hovertemplate=f"{names[q]}, epoch %{{x:.0f}}: %{{y:.0%}} saturated<extra></extra>",
-        ))
+        data.append({
+            "type": "scatter", "x": x, "y": y, "mode": "lines", "name": names[q], "legend": "legend2",
+            "xaxis": "x2", "yaxis": "y2",
+            "line": {"color": _shade(q, S.shape[1]), "dash": _DASHES[q % 5], "width": 3},
+            "hovertemplate": f"{names[q]}, epoch %{{x:.0f}}: %{{y:.0%}} saturated<extra></extra>",
+        })
     for axes in (("x", "y"), ("x2", "y2")):  # Plotly.js draws no subplot without a trace
         if not any(t["xaxis"] == axes[0] for t in data):
             data.append({"type": "scatter", "x": [], "y": [], "showlegend": False,

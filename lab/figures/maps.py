@@ -132,13 +132,13 @@ def decision_figure(xs, ys, margin, X_train, y_train, X_test, y_test, *,
                                         ("test", X_test, y_test, "diamond", style.INK)):
         P, cls = _points(X, y, part)
         for k in (0, 1):
-            data.append(dict(
-                type="scatter", x=P[cls == k, 0], y=P[cls == k, 1], mode="markers",
-                name=f"{part}: class {k + 1}",
-                marker={"color": style.CLASS_COLORS[k], "symbol": symbol, "size": 9,
+            data.append({
+                "type": "scatter", "x": P[cls == k, 0], "y": P[cls == k, 1], "mode": "markers",
+                "name": f"{part}: class {k + 1}",
+                "marker": {"color": style.CLASS_COLORS[k], "symbol": symbol, "size": 9,
                         "line": {"color": outline, "width": 1.5}},
-                hovertemplate=f"{part}, class {k + 1}<br>x₁ %{{x:.2f}}, x₂ %{{y:.2f}}<extra></extra>",
-            ))
+                "hovertemplate": f"{part}, class {k + 1}<br>x₁ %{{x:.2f}}, x₂ %{{y:.2f}}<extra></extra>",
+            })
     return style.fast_figure(data, layout)
 
 
