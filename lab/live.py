@@ -38,23 +38,33 @@ def counters(lab: Lab) -> dict[str, float]:
     return out
 
 
-def live_figures(lab: Lab, log_loss: bool = True) -> dict[str, go.Figure]:
-    """All charts of the live view, keyed by their Streamlit chart key."""
+FAST_CHARTS = ("decision_chart",)  # with the loss sparkline inside
+SLOW_CHARTS = ("loss_chart", "acc_chart", "neurons_chart", "gradflow_chart", "weights_chart")
+ALL_CHARTS = FAST_CHARTS + SLOW_CHARTS
+
+
+def live_figures(lab: Lab, keys=ALL_CHARTS,
+                 log_loss: bool = True) -> dict[str, go.Figure]:
+    """The charts of the live view named in ``keys`` (their Streamlit chart keys)."""
     d, net, h = lab.data, lab.net, lab.trainer.history
     xs, ys, P = grid()
-    fwd = net.forward(P)  # one batched pass feeds the boundary and all the neuron maps
     n = xs.size
-    margin = (fwd.A[-1][:, 1] - fwd.A[-1][:, 0]).reshape(n, n)
     names = [f"a{sup(q)} ({net.activation})" for q in range(1, net.L)] + ["ŷ (linear)"]
     bounded = net.activation in ("tanh", "sigmoid")
-    return {
-        "decision_chart": decision_figure(xs, ys, margin, d.X_train, d.y_train, d.X_test,
-                                          d.y_test),
-        "loss_chart": loss_figure(h.epoch, h.train_loss, h.test_loss, log_y=log_loss),
-        "acc_chart": accuracy_figure(h.epoch, h.train_acc, h.test_acc),
-        "neurons_chart": neuron_maps_figure(xs, ys, fwd.A[1:], names, max_side=NEURON_SIDE,
-                                            hidden_range=1.0 if bounded else None),
-        "gradflow_chart": gradient_flow_figure(h.epoch, h.grad_norm, h.saturation,
-                                               names[:-1]),
-        "weights_chart": weights_figure(net.W, net.b, net.activation),
+    builders = {
+        "decision_chart": lambda fwd: decision_figure(
+            xs, ys, (fwd.A[-1][:, 1] - fwd.A[-1][:, 0]).reshape(n, n), d.X_train, d.y_train,
+            d.X_test, d.y_test, loss=(h.epoch, h.train_loss, h.test_loss)),
+        "loss_chart": lambda fwd: loss_figure(h.epoch, h.train_loss, h.test_loss,
+                                              log_y=log_loss),
+        "acc_chart": lambda fwd: accuracy_figure(h.epoch, h.train_acc, h.test_acc),
+        "neurons_chart": lambda fwd: neuron_maps_figure(
+            xs, ys, fwd.A[1:], names, max_side=NEURON_SIDE,
+            hidden_range=1.0 if bounded else None),
+        "gradflow_chart": lambda fwd: gradient_flow_figure(h.epoch, h.grad_norm, h.saturation,
+                                                           names[:-1]),
+        "weights_chart": lambda fwd: weights_figure(net.W, net.b, net.activation),
     }
+    # one batched pass over the grid feeds the boundary and all the neuron maps
+    fwd = net.forward(P) if {"decision_chart", "neurons_chart"} & set(keys) else None
+    return {k: builders[k](fwd) for k in keys}

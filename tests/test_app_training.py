@@ -12,7 +12,14 @@ def lab_of(at):
 
 
 def metric(at, label):
-    return next(m.value for m in at.metric if m.label == label)
+    """A live counter's shown value (the counters are one markdown element)."""
+    import re
+
+    for md in at.markdown:
+        m = re.search(rf"data-counter='{label}'>([^<]*)<", md.value)
+        if m:
+            return m.group(1)
+    raise AssertionError(f"no counter {label!r} on the page")
 
 
 def test_play_trains_ticks_move_counters_and_pause_holds():

@@ -30,9 +30,10 @@ _LEGEND_TOP = {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yancho
 
 
 def _axis(title: str = "", **extra) -> dict:
-    # automargin: without Plotly's default template nothing reserves room for tick labels.
-    return {"title": {"text": title, "font": style.FONT}, "tickfont": style.SMALL_FONT,
-            "automargin": True, **extra}
+    # Fixed margins make room for tick labels: automargin would make Plotly lay every
+    # live redraw out twice, and each chart's redraw is the live view's bottleneck.
+    return {"title": {"text": title, "font": style.FONT, "standoff": 6},
+            "tickfont": style.SMALL_FONT, **extra}
 
 
 def _layout(uirevision: str, **extra) -> dict:
@@ -139,7 +140,7 @@ def loss_figure(epoch, train_loss, test_loss, *, log_y: bool = False,
     dropped too. 1000 epochs ≈ 8.5 KB.
     """
     layout = _layout(
-        "loss", height=320, margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        "loss", height=320, margin={"l": 84, "r": 10, "t": 50, "b": 56},
         xaxis=_epoch_axis(epoch),
         yaxis=_axis("loss L", type="log" if log_y else "linear"),
     )
@@ -153,7 +154,7 @@ def accuracy_figure(epoch, train_acc, test_acc, *, max_points: int = 150) -> go.
     epoch (E,), train_acc (E,), test_acc (E,) or (0,). 1000 epochs ≈ 9 KB.
     """
     layout = _layout(
-        "accuracy", height=320, margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        "accuracy", height=320, margin={"l": 84, "r": 10, "t": 50, "b": 56},
         xaxis=_epoch_axis(epoch),
         yaxis=_axis("accuracy", range=[0, 1.03], tickformat=".0%"),
     )
@@ -213,7 +214,7 @@ def gradient_flow_figure(epoch, grad_norm, saturation, layer_names=None, *,
     layout = copy.deepcopy(_two_rows())
     top = layout["yaxis2"]["domain"][1]
     layout.update(_layout(
-        "gradients", height=460, margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        "gradients", height=460, margin={"l": 84, "r": 10, "t": 50, "b": 56},
         legend2={**_LEGEND_TOP, "y": top + 0.01},
         yaxis={**layout["yaxis"], **_axis("‖∂L/∂W‖", type="log"), **_log_ticks(G)},
         yaxis2={**layout["yaxis2"], **_axis("saturated", range=[0, 1.03], tickformat=".0%")},

@@ -11,13 +11,10 @@ not all of it: Plotly escapes every "/" as "\\u002f", which costs up to 25 % on 
 
 from __future__ import annotations
 
-import copy
-import functools
 import math
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from . import style
 
@@ -25,8 +22,8 @@ MAX_RESOLUTION = 50  # 50² grid points per map: the most a live update can affo
 MARGIN_CLIP = 1.5  # beyond |ŷ₂ − ŷ₁| = 1.5 the class is certain; a fixed cap keeps maps comparable
 SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 SUP = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
-# automargin: without Plotly's default template nothing reserves room for tick labels.
-_TICKS = {"tickfont": style.SMALL_FONT, "automargin": True, "showgrid": False, "zeroline": False}
+# Fixed margins (no automargin, which lays each live redraw out twice) hold the ticks.
+_TICKS = {"tickfont": style.SMALL_FONT, "showgrid": False, "zeroline": False}
 _LEGEND_TOP = {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom",
                "font": style.SMALL_FONT}
 
@@ -91,7 +88,7 @@ def _points(X, y, name: str):
 
 
 def decision_figure(xs, ys, margin, X_train, y_train, X_test, y_test, *,
-                    title: str = "Decision boundary") -> go.Figure:
+                    title: str = "Decision boundary", loss=None) -> go.Figure:
     """The network's verdict over the plane, with the data on top.
 
     xs (nx,), ys (ny,) : grid axes, e.g. from :func:`grid_points`.
@@ -99,9 +96,14 @@ def decision_figure(xs, ys, margin, X_train, y_train, X_test, y_test, *,
     X_train (N, 2), y_train (N,) ; X_test (M, 2), y_test (M,) : points and class indices 0/1
         (one-hot (N, 2) also accepted; M may be 0). Non-finite points are dropped.
 
-    One contour trace both shades the map (coloring="heatmap") and draws the 0 level,
-    the boundary, so the grid is sent once. The shading spans ±max|margin|, capped at 1.5.
+    A heatmap shades the map and a line traced here (:func:`zero_level`) draws the
+    boundary: a Plotly contour trace, which traces it in the browser, made each live
+    redraw ~3× slower. The shading spans ±max|margin|, capped at 1.5.
     40 × 40 grid with 280 train and 120 test points: 18–21 KB.
+
+    loss : optional (epoch, train_loss, test_loss) per-epoch sequences: a loss sparkline
+    (log scale) is drawn above the map, in the same figure: like TensorFlow Playground,
+    and one chart redraws faster than two during live training.
     """
     xs, ys = _vector("xs", xs), _vector("ys", ys)
     z = _clean(margin)
@@ -109,9 +111,9 @@ def decision_figure(xs, ys, margin, X_train, y_train, X_test, y_test, *,
         raise ValueError(f"margin must have shape ({ys.size}, {xs.size}), got {z.shape}")
     r = min(style.symmetric_range(z, floor=1e-3), MARGIN_CLIP)
     layout = _layout(
-        "decision", height=560,
+        "decision", height=460,
         title={"text": title, "x": 0.01, "y": 0.985, "yanchor": "top"},
-        margin={"l": 10, "r": 10, "t": 100, "b": 10},
+        margin={"l": 64, "r": 10, "t": 100, "b": 56},
         # Two entries a row, train above test: four in one row do not fit in ~600 px.
         legend={**_LEGEND_TOP, "entrywidth": 0.5, "entrywidthmode": "fraction"},
         xaxis={"title": {"text": "x₁"}, "range": [xs[0], xs[-1]], "constrain": "domain",
@@ -119,15 +121,17 @@ def decision_figure(xs, ys, margin, X_train, y_train, X_test, y_test, *,
         yaxis={"title": {"text": "x₂"}, "range": [ys[0], ys[-1]], "scaleanchor": "x",
                "constrain": "domain", **_TICKS},
     )
-    data = [dict(
-        type="contour", **_coords(xs, ys), z=z, zmin=-r, zmax=r, zmid=0,
-        colorscale=style.DIVERGING, showlegend=False, name="ŷ₂ − ŷ₁",
-        contours={"start": 0, "end": 0, "size": 1, "coloring": "heatmap", "showlines": True},
-        line={"color": style.INK, "width": 3},
-        colorbar={"title": {"text": "ŷ₂ − ŷ₁", "font": style.SMALL_FONT}, "thickness": 16,
-                  "tickfont": style.SMALL_FONT, "len": 0.9},
-        hovertemplate="x₁ %{x:.2f}, x₂ %{y:.2f}<br>ŷ₂ − ŷ₁ = %{z:.3f}<extra></extra>",
-    )]
+    bx, by = zero_level(xs, ys, z)
+    spark = [] if loss is None else _sparkline(layout, *loss)
+    data = [
+        dict(type="heatmap", **_coords(xs, ys), z=z, zmin=-r, zmax=r, zsmooth="fast",
+             colorscale=style.DIVERGING, showlegend=False, name="ŷ₂ − ŷ₁",
+             colorbar={"title": {"text": "ŷ₂ − ŷ₁", "font": style.SMALL_FONT}, "thickness": 16,
+                       "tickfont": style.SMALL_FONT, "len": 0.9},
+             hovertemplate="x₁ %{x:.2f}, x₂ %{y:.2f}<br>ŷ₂ − ŷ₁ = %{z:.3f}<extra></extra>"),
+        {"type": "scatter", "x": bx, "y": by, "mode": "lines", "name": "boundary ŷ₁ = ŷ₂",
+             "showlegend": False, "hoverinfo": "skip", "line": {"color": style.INK, "width": 3}},
+    ]
     for part, X, y, symbol, outline in (("train", X_train, y_train, "circle", "white"),
                                         ("test", X_test, y_test, "diamond", style.INK)):
         P, cls = _points(X, y, part)
@@ -136,10 +140,80 @@ def decision_figure(xs, ys, margin, X_train, y_train, X_test, y_test, *,
                 "type": "scatter", "x": P[cls == k, 0], "y": P[cls == k, 1], "mode": "markers",
                 "name": f"{part}: class {k + 1}",
                 "marker": {"color": style.CLASS_COLORS[k], "symbol": symbol, "size": 9,
-                        "line": {"color": outline, "width": 1.5}},
+                        "line": {"color": outline, "width": 1.5 if part == "test" else 0}},
                 "hovertemplate": f"{part}, class {k + 1}<br>x₁ %{{x:.2f}}, x₂ %{{y:.2f}}<extra></extra>",
             })
-    return style.fast_figure(data, layout)
+    return style.fast_figure(data + spark, layout)
+
+
+def _sparkline(layout: dict, epoch, train_loss, test_loss) -> list[dict]:
+    """Put a small log-scale loss plot above the map (axes x2/y2); returns its traces."""
+    layout.update(
+        height=560, title=None, margin={"l": 64, "r": 10, "t": 34, "b": 120},
+        legend={**_LEGEND_TOP, "y": -0.16, "yanchor": "top", "entrywidth": 0.5,
+                "entrywidthmode": "fraction"},
+        xaxis2={"domain": [0, 1], "anchor": "y2", "tickfont": style.SMALL_FONT, "nticks": 5,
+                "showgrid": False, "zeroline": False},
+        yaxis2={"domain": [0.80, 1.0], "anchor": "x2", "type": "log", "nticks": 3,
+                "tickfont": style.SMALL_FONT, "showgrid": False, "exponentformat": "power"},
+    )
+    layout["yaxis"] = {**layout["yaxis"], "domain": [0, 0.7]}
+    layout["annotations"] = [{"text": "loss L per epoch: train ━ test ╌", "xref": "paper",
+                              "yref": "paper", "x": 0, "y": 1.0, "xanchor": "left",
+                              "yanchor": "bottom", "showarrow": False,
+                              "font": style.SMALL_FONT}]
+    traces = []
+    for values, color, dash in ((train_loss, style.INK, "solid"),
+                                (test_loss, style.MUTED, "dash")):
+        e = np.asarray(epoch, dtype=np.float64)
+        v = np.asarray(values, dtype=np.float64)
+        if v.size != e.size or v.size == 0:
+            continue
+        ok = np.isfinite(v) & (v > 0)
+        keep = np.flatnonzero(ok)[:: max(1, ok.sum() // 150)]  # ≤ ~150 points: a sparkline
+        traces.append({"type": "scatter", "x": e[keep].astype(np.float32),
+                       "y": v[keep].astype(np.float32), "mode": "lines", "xaxis": "x2",
+                       "yaxis": "y2", "showlegend": False, "hoverinfo": "skip",
+                       "line": {"color": color, "dash": dash, "width": 2}})
+    return traces
+
+
+def zero_level(xs: np.ndarray, ys: np.ndarray, z: np.ndarray):
+    """The curve z = 0 of a grid (marching squares), as x, y lists of 2-point segments
+    separated by None, ready for one Plotly line trace.
+
+    xs (nx,), ys (ny,), z (ny, nx). Crossings are placed by linear interpolation on
+    each cell edge whose ends differ in sign; a cell with four crossings (a saddle)
+    gets two segments.
+    """
+    z = np.asarray(z, dtype=np.float64)
+    pos = z > 0
+    # crossing points on horizontal edges (i, j)-(i, j+1) and vertical edges (i, j)-(i+1, j)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        th = z[:, :-1] / (z[:, :-1] - z[:, 1:])
+        tv = z[:-1, :] / (z[:-1, :] - z[1:, :])
+    hx = xs[:-1][None, :] + th * np.diff(xs)[None, :]
+    vy = ys[:-1][:, None] + tv * np.diff(ys)[:, None]
+    h_cross = pos[:, :-1] != pos[:, 1:]
+    v_cross = pos[:-1, :] != pos[1:, :]
+    out_x: list = []
+    out_y: list = []
+    cells = np.argwhere(h_cross[:-1] | h_cross[1:] | v_cross[:, :-1] | v_cross[:, 1:])
+    for i, j in cells:
+        pts = []
+        if h_cross[i, j]:
+            pts.append((hx[i, j], ys[i]))
+        if v_cross[i, j + 1]:
+            pts.append((xs[j + 1], vy[i, j + 1]))
+        if h_cross[i + 1, j]:
+            pts.append((hx[i + 1, j], ys[i + 1]))
+        if v_cross[i, j]:
+            pts.append((xs[j], vy[i, j]))
+        for k in range(0, len(pts) - 1, 2):
+            (x0, y0), (x1, y1) = pts[k], pts[k + 1]
+            out_x += [round(float(x0), 3), round(float(x1), 3), None]
+            out_y += [round(float(y0), 3), round(float(y1), 3), None]
+    return out_x, out_y
 
 
 def _neuron_label(layer: int, j: int, output: bool) -> str:
@@ -156,12 +230,12 @@ def neuron_maps_figure(xs, ys, activations, layer_names, *, max_side: int = 20,
     ``fwd.A[1:]``. layer_names : one column heading per layer, e.g. "a⁽¹⁾ (tanh)".
 
     Maps are thinned to at most ``max_side`` points a side (a stride landing on the last
-    grid point: 40 → 14 × 14): at thumbnail size (~90 px), smoothed, they look like the
-    full grid at an eighth of the payload. Hidden maps share one colour axis,
-    ±``hidden_range`` (1: tanh's range; None: their own symmetric range, for relu);
-    the output maps get a symmetric range of their own. Each axis has one colorbar, so
-    every map can be read without a caption. 2-3-4-2 net, 40 × 40 grid (9 maps): ≈ 20 KB
-    (``max_side=21``, 20 × 20 maps: ≈ 32 KB, crisper edges).
+    grid point: 31 → 11 × 11 with max_side 11). Each layer is ONE heatmap trace: its maps
+    stacked in a column with a gap of NaN between them, all on a single pair of axes.
+    Nine subplots with a heatmap each took the browser ~5× longer to redraw, too slow for
+    a live view. Hidden maps share one colour axis, ±``hidden_range`` (1: tanh's range;
+    None: their own symmetric range, for relu); the output maps get a symmetric range of
+    their own. 2-3-4-2 net, 31 × 31 grid, max_side 11: ≈ 12 KB.
     """
     xs, ys = _vector("xs", xs), _vector("ys", ys)
     if len(activations) == 0 or len(activations) != len(layer_names):
@@ -178,69 +252,49 @@ def neuron_maps_figure(xs, ys, activations, layer_names, *, max_side: int = 20,
     step = max(1, math.ceil((max(xs.size, ys.size) - 1) / (max_side - 1)))
     cols, widths = len(acts), [a.shape[1] for a in acts]
     rows = max(widths)
-    cached, refs = _subplot_grid(tuple(widths), tuple(layer_names))
-    layout = copy.deepcopy(cached)
-    coords = _coords(xs[::step], ys[::step])
     out_range = style.symmetric_range(_clean(acts[-1]), floor=1e-3)
     hid_range = hidden_range or style.symmetric_range(
         np.concatenate([_clean(a).ravel() for a in acts[:-1]] or [np.zeros(1)]), floor=1e-3)
-    data = []
+    ny, nx = len(range(0, ys.size, step)), len(range(0, xs.size, step))
+    gap = 3  # cells of NaN between tiles (room for each tile's title)
+    pitch_x, pitch_y = nx + gap, ny + gap
+    data, notes = [], []
     for c, a in enumerate(acts):
         maps = _clean(a).reshape(ys.size, xs.size, -1)[::step, ::step]
+        column = np.full((rows * pitch_y - gap, nx), np.nan, dtype=np.float32)
+        output = c == cols - 1
         for j in range(widths[c]):
-            xref, yref = refs[c][j]
-            data.append(dict(
-                type="heatmap", **coords, z=maps[:, :, j], zsmooth="best", xaxis=xref,
-                yaxis=yref, coloraxis="coloraxis2" if c == cols - 1 else "coloraxis",
-                hovertemplate=f"{_neuron_label(c, j, c == cols - 1)} = %{{z:.3f}}<extra></extra>",
-            ))
+            top = (rows - 1 - j) * pitch_y  # neuron 1 at the top
+            column[top:top + ny] = maps[:, :, j]
+            notes.append(_note(_neuron_label(c, j, output), c * pitch_x + (nx - 1) / 2,
+                               top + ny - 0.5))
+        notes.append(_note(f"<b>{layer_names[c]}</b>", c * pitch_x + (nx - 1) / 2,
+                           rows * pitch_y - gap + 1.6))
+        data.append({
+            "type": "heatmap", "z": column, "x0": c * pitch_x, "dx": 1, "y0": 0, "dy": 1, "zsmooth": "fast",
+            "hoverongaps": False, "coloraxis": "coloraxis2" if output else "coloraxis",
+            "hovertemplate": f"{layer_names[c]}: %{{z:.3f}}<extra></extra>"})
 
     def colorbar(title, y, anchor):
         return {"title": {"text": title, "font": {"size": 14}}, "tickfont": {"size": 14},
                 "thickness": 14, "len": 0.45, "y": y, "yanchor": anchor}
 
-    layout.update(_layout(
-        "neurons", height=max(520, 70 + 90 * rows), margin={"l": 10, "r": 10, "t": 60, "b": 10},
+    layout = _layout(
+        "neurons", height=max(520, 70 + 90 * rows), margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        annotations=notes,
+        xaxis={"visible": False, "range": [-1, cols * pitch_x - gap], "constrain": "domain"},
+        yaxis={"visible": False, "range": [-1, rows * pitch_y - gap + 3], "scaleanchor": "x",
+               "constrain": "domain"},
         coloraxis={"colorscale": style.DIVERGING, "cmin": -hid_range, "cmax": hid_range,
                    "colorbar": colorbar("hidden a", 1, "top"),
                    # no hidden layer: the hidden colour axis would show an unused colorbar
                    "showscale": cols > 1},
         coloraxis2={"colorscale": style.DIVERGING, "cmin": -out_range, "cmax": out_range,
                     "colorbar": colorbar("ŷ", 0, "bottom")},
-    ))
+    )
     return style.fast_figure(data, layout)
 
 
-@functools.lru_cache(maxsize=16)
-def _subplot_grid(widths: tuple[int, ...], layer_names: tuple[str, ...]):
-    """The small-multiples layout (axes, titles, headings) and each map's axis refs.
-
-    make_subplots takes ~50 ms, far too slow for a live tick, and its result depends
-    only on the layer widths: built once per shape, then copied.
-    """
-    cols, rows = len(widths), max(widths)
-    # make_subplots titles only the cells that exist (specs None are skipped), row-major.
-    titles = [_neuron_label(c, r, c == cols - 1)
-              for r in range(rows) for c in range(cols) if r < widths[c]]
-    specs = [[{} if r < widths[c] else None for c in range(cols)] for r in range(rows)]
-    fig = make_subplots(rows=rows, cols=cols, specs=specs, subplot_titles=titles,
-                        horizontal_spacing=0.05, vertical_spacing=0.3 / rows)
-    refs = []
-    for c in range(cols):
-        col_refs = []
-        for j in range(widths[c]):
-            sp = fig.get_subplot(j + 1, c + 1)
-            sp.yaxis.scaleanchor = sp.yaxis.anchor  # square maps of a square plane
-            # each axis is anchored to its partner: the y axis names the x axis, and back
-            col_refs.append((sp.yaxis.anchor, sp.xaxis.anchor))
-        refs.append(col_refs)
-    fig.update_xaxes(visible=False, constrain="domain")
-    fig.update_yaxes(visible=False, constrain="domain")
-    # Fonts inherit family and colour from layout.font; only the size is set, once each.
-    fig.update_annotations(font={"size": 14}, yshift=-2)
-    for c, name in enumerate(layer_names):
-        domain = fig.get_subplot(1, c + 1).xaxis.domain
-        fig.add_annotation(text=f"<b>{name}</b>", x=sum(domain) / 2, y=1, xref="paper",
-                           yref="paper", yanchor="bottom", yshift=24, showarrow=False,
-                           font={"size": 14})
-    return fig.layout.to_plotly_json(), refs
+def _note(text: str, x: float, y: float) -> dict:
+    return {"text": text, "x": x, "y": y, "xref": "x", "yref": "y", "yanchor": "bottom",
+            "showarrow": False, "font": {"size": 14}}

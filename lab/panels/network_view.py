@@ -26,6 +26,9 @@ def network_view(lab: Lab) -> None:
     """Stage controls, the animated network, and the current stage's equations."""
     stages = build_stages(lab.net.L)
     n = len(stages)
+    # The view is not drawn while training plays, and Streamlit forgets the state of
+    # widgets a run does not draw: the Lab keeps it and hands it back.
+    st.session_state.setdefault("stage", lab.stage)
     if st.session_state.get("stage", 0) >= n:
         st.session_state["stage"] = 0
     c1, c2, c3, c4 = st.columns([1.1, 1.1, 5, 2.6], vertical_alignment="bottom")
@@ -59,6 +62,7 @@ def network_view(lab: Lab) -> None:
 
 def form_picker(lab: Lab) -> None:
     """The per-sample / mini-batch switch."""
+    st.session_state.setdefault("form", lab.form)
     lab.form = st.radio("Form of the equations", list(FORMS), key="form",
                         format_func=FORMS.get, horizontal=True,
                         help="The seed's first half (one sample, column vectors) or its "

@@ -11,6 +11,8 @@ from ..state import Lab, view_indices
 def sample_picker(lab: Lab) -> None:
     """A clickable scatter of the training set, an index box and the batch size."""
     n = lab.data.X_train.shape[0]
+    st.session_state.setdefault("sample_index", lab.sample)  # kept by the Lab while hidden
+    st.session_state.setdefault("view_batch_size", lab.view_batch)
     if st.session_state.get("sample_index", 0) > n - 1:
         st.session_state["sample_index"] = n - 1
     fig = sample_picker_figure(lab.data.X_train, lab.data.y_train, view_indices(lab))
@@ -25,7 +27,7 @@ def sample_picker(lab: Lab) -> None:
                                  max_value=n - 1, step=1, key="sample_index",
                                  help=f"Row of the training set, 0 … {n - 1}")
     if lab.form == "batch":
-        lab.view_batch = st.slider("Mini-batch size N", 2, 8, key="view_batch_size", value=4,
+        lab.view_batch = st.slider("Mini-batch size N", 2, 8, key="view_batch_size",
                                    help="N consecutive training rows from the picked one")
     idx = view_indices(lab)
     X, Y = lab.data.X_train[idx], lab.data.Y_train[idx]
