@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import pytest
@@ -33,7 +34,7 @@ def test_play_then_pause(streamlit_server: str, page) -> None:
         seen.append(epoch_shown(page))
         time.sleep(0.1)
     assert seen[-1] > seen[0], f"the epoch counter did not rise in 3 s: {seen[:5]} … {seen[-5:]}"
-    changes = sum(1 for a, b in zip(seen, seen[1:]) if a != b)
+    changes = sum(1 for a, b in itertools.pairwise(seen) if a != b)
     assert changes >= 5, f"only {changes} visible updates in 3 s"
     screenshot(page, "training_playing")
     page.get_by_role("button", name="❚❚ Pause").click()
