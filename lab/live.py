@@ -12,10 +12,10 @@ from .figures.network import weights_figure
 from .stages import sup
 from .state import Lab
 
-# 31 × 31: the decision map and the neuron maps (thinned to 11 × 11) then fit, with the
+# 28 × 28: the decision map and the neuron maps (thinned to 10 × 10) then fit, with the
 # curves and the weights, in the 60 KB a live tick may send (measured: ~55 KB).
-GRID = 31
-NEURON_SIDE = 11
+GRID = 28
+NEURON_SIDE = 10
 _GRID_CACHE: dict[int, tuple] = {}
 
 

@@ -150,8 +150,4 @@ def test_live_payload_per_tick_within_budget():
             if key in chart.proto.id:
                 sizes[key] = len(chart.proto.spec)
     assert set(sizes) == live
-    # three fragments, each its own message: the fast one every tick, two every 2 s
-    assert sizes["decision_chart"] <= 60_000, sizes
-    assert sizes["loss_chart"] + sizes["acc_chart"] <= 60_000, sizes
-    assert sizes["neurons_chart"] + sizes["gradflow_chart"] + sizes["weights_chart"] <= 60_000
-    assert sum(sizes.values()) <= 70_000, sizes  # even all at once stays near the budget
+    assert sum(sizes.values()) <= 60_000, sizes  # every tick sends all six

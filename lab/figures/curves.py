@@ -133,7 +133,7 @@ def _train_test(layout, epoch, pairs, *, positive=False, hover="%{y:.4g}", max_p
 
 
 def loss_figure(epoch, train_loss, test_loss, *, log_y: bool = False,
-                max_points: int = 150) -> go.Figure:
+                max_points: int = 100) -> go.Figure:
     """Loss L per epoch: train solid, test dashed (omitted when ``test_loss`` is empty).
 
     epoch (E,), train_loss (E,), test_loss (E,) or (0,). With ``log_y`` points ≤ 0 are
@@ -148,7 +148,7 @@ def loss_figure(epoch, train_loss, test_loss, *, log_y: bool = False,
                        max_points=max_points)
 
 
-def accuracy_figure(epoch, train_acc, test_acc, *, max_points: int = 150) -> go.Figure:
+def accuracy_figure(epoch, train_acc, test_acc, *, max_points: int = 100) -> go.Figure:
     """Accuracy (share 0–1, shown as %) per epoch: train solid, test dashed.
 
     epoch (E,), train_acc (E,), test_acc (E,) or (0,). 1000 epochs ≈ 9 KB.
@@ -172,7 +172,7 @@ def _per_layer(name: str, rows, n_epochs: int) -> np.ndarray:
 
 
 def gradient_flow_figure(epoch, grad_norm, saturation, layer_names=None, *,
-                         max_points: int = 100) -> go.Figure:
+                         max_points: int = 80) -> go.Figure:
     """Does the error signal reach every layer? Two panels sharing the epoch axis.
 
     epoch (E,). grad_norm (E, L): ‖∂L/∂W^(q)‖ for q = 1 … L, drawn on a log axis.

@@ -170,7 +170,7 @@ def _sparkline(layout: dict, epoch, train_loss, test_loss) -> list[dict]:
         if v.size != e.size or v.size == 0:
             continue
         ok = np.isfinite(v) & (v > 0)
-        keep = np.flatnonzero(ok)[:: max(1, ok.sum() // 150)]  # ≤ ~150 points: a sparkline
+        keep = np.flatnonzero(ok)[:: max(1, ok.sum() // 100)]  # ≤ ~100 points: a sparkline
         traces.append({"type": "scatter", "x": e[keep].astype(np.float32),
                        "y": v[keep].astype(np.float32), "mode": "lines", "xaxis": "x2",
                        "yaxis": "y2", "showlegend": False, "hoverinfo": "skip",

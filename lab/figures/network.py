@@ -281,7 +281,7 @@ def weights_figure(W: list[np.ndarray], b: list[np.ndarray], activation: str,
                 w = float(W[q - 1][i, j])
                 (x0, y0), (x1, y1) = pos[q - 1][j], pos[q][i]
                 data.append({"type": "scatter", "x": [x0, x1], "y": [y0, y1], "mode": "lines",
-                             "hoverinfo": "skip", "showlegend": False, "opacity": 0.85,
+                             "hoverinfo": "skip", "opacity": 0.85,
                              "line": {"color": POS if w >= 0 else NEG,
                                       "width": round(1.0 + 7.0 * abs(w) / top, 2)}})
     biases = np.concatenate([np.zeros(sizes[0])] + list(b))
@@ -304,5 +304,5 @@ def weights_figure(W: list[np.ndarray], b: list[np.ndarray], activation: str,
         xaxis={"visible": False, "range": [-0.4, L + 0.4], "fixedrange": True},
         yaxis={"visible": False, "range": [-max(sizes) / 2, max(sizes) / 2],
                "fixedrange": True},
-        uirevision="weights")
+        uirevision="weights", showlegend=False)
     return fast_figure(data, layout)
