@@ -12,7 +12,10 @@ from lab.panels.training import training_panel
 
 st.set_page_config(page_title="Backprop Lab", page_icon="🧮", layout="wide")
 # Streamlit's default side padding (5 rem) costs the network picture 160 px at 1280 px.
-st.markdown("<style>.block-container{padding:2.2rem 1.2rem 2rem 1.2rem}</style>",
+# Wide equations (a mini-batch's matrices) scroll sideways instead of being cut off.
+st.markdown("<style>.block-container{padding:2.2rem 1.2rem 2rem 1.2rem}"
+            "[data-testid=stMarkdownContainer]:has(.katex-display){overflow-x:auto}"
+            ".katex-display{overflow-y:hidden;padding-bottom:6px}</style>",
             unsafe_allow_html=True)
 lab = get_lab()
 sidebar(lab)

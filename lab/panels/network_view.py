@@ -22,6 +22,15 @@ def _move(delta: int, n: int) -> None:
     st.session_state["stage"] = (st.session_state.get("stage", 0) + delta) % n
 
 
+def _result_below(numeric: str) -> str:
+    """Put the result (after the last " = ") on its own line: matrices side by side are
+    wider than the equation column on a 1280 px projector."""
+    head, sep, result = numeric.rpartition(" = ")
+    if not sep:
+        return numeric
+    return rf"\begin{{aligned}}&{head}\\&= {result}\end{{aligned}}"
+
+
 def network_view(lab: Lab) -> None:
     """Stage controls, the animated network, and the current stage's equations."""
     stages = build_stages(lab.net.L)
@@ -55,7 +64,8 @@ def network_view(lab: Lab) -> None:
         st.markdown(f"#### {stage.title}")
         for eq in stage_equations(stage, p):
             st.latex(eq.symbolic)
-            st.latex(eq.numeric)
+            numeric = eq.numeric if stage.key == "input" else _result_below(eq.numeric)
+            st.latex(r"\small " + numeric)
             st.latex(r"\text{shapes: }" + eq.shapes)
         st.info(LOSS_CONVENTION)
 
