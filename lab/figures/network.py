@@ -115,10 +115,10 @@ def _frame_traces(stage: Stage, index: int, total: int, p: PassData, pos) -> lis
     batch = f" (batch of {p.N}: z, a mean, δ sum)" if p.form == "batch" else ""
     loss = f" · L = {p.loss:.4g}" if stage.phase != "forward" else ""
     caption = go.Scatter(text=[f"<b>{index + 1}/{total}</b> · {stage.formula}{loss}",
-                               (f"nodes: {kind_text}{batch} · edges: {what} "
-                               f"(<span style='color:{POS}'><b>blue</b></span> &gt; 0, "
+                               f"nodes: {kind_text}{batch} · edges: {what}",
+                               f"edges: <span style='color:{POS}'><b>blue</b></span> &gt; 0, "
                                f"<span style='color:{NEG}'><b>orange</b></span> &lt; 0, "
-                               "width ∝ |value|)")])
+                               "width ∝ |value|"])
     scale = go.Scatter(marker={"cmin": -span, "cmax": span,
                                "colorbar": {"title": {"text": "node", "font": SMALL_FONT},
                                             "tickfont": SMALL_FONT, "len": 0.6, "x": 1.0,
@@ -151,7 +151,8 @@ def network_figure(p: PassData, stages: list[Stage], active: int = 0,
                     mode="markers+text", textposition="middle center", showlegend=False,
                     marker={"size": NODE_SIZE, "symbol": "circle"},
                     hovertext=_node_hover(p, sizes), hoverinfo="text")
-    fig.add_scatter(x=[-0.3, -0.3], y=[_header_y(sizes) + 1.0, _header_y(sizes) + 0.6],
+    fig.add_scatter(x=[-0.3, -0.3, -0.3],
+                    y=[_header_y(sizes) + 1.4, _header_y(sizes) + 1.0, _header_y(sizes) + 0.6],
                     mode="text", textposition="middle right", hoverinfo="skip",
                     showlegend=False, textfont=SMALL_FONT)
     fig.add_scatter(x=[None], y=[None], mode="markers", hoverinfo="skip", showlegend=False,
@@ -164,9 +165,9 @@ def network_figure(p: PassData, stages: list[Stage], active: int = 0,
     for t, d in zip(animated, frames[active].data):
         fig.data[t].update(d)
     _add_controls(fig, stages, active, frame_ms)
-    top = _header_y(sizes) + 1.2
+    top = _header_y(sizes) + 1.6
     fig.update_layout(**base_layout(
-        height=560, margin={"l": 4, "r": 4, "t": 4, "b": 100},
+        height=590, margin={"l": 4, "r": 4, "t": 4, "b": 100},
         xaxis={"visible": False, "range": [-0.35, L + 0.7], "fixedrange": True},
         yaxis={"visible": False, "range": [-max(sizes) / 2 - 0.2, top], "fixedrange": True},
         uirevision="network"))
@@ -226,7 +227,7 @@ def _add_static(fig: go.Figure, p: PassData, sizes, pos) -> None:
                            showarrow=False, font={**SMALL_FONT, "color": MUTED})
     for i in range(sizes[L]):
         x, y = pos[L][i]
-        target = ", ".join(f"{v:g}" for v in p.Y[:, i][:3]) + ("…" if p.N > 3 else "")
+        target = ", ".join(f"{v:g}" for v in p.Y[:, i][:2]) + ("…" if p.N > 2 else "")
         fig.add_annotation(x=x + 0.2, y=y, text=f"y{str(i + 1).translate(SUB)} = {target}",
                            showarrow=False, xanchor="left", font=SMALL_FONT)
 
