@@ -116,9 +116,9 @@ def _frame_traces(stage: Stage, index: int, total: int, p: PassData, pos) -> lis
     loss = f" · L = {p.loss:.4g}" if stage.phase != "forward" else ""
     caption = go.Scatter(text=[f"<b>{index + 1}/{total}</b> · {stage.formula}{loss}",
                                f"nodes: {kind_text}{batch} · edges: {what}",
-                               f"edges: <span style='color:{POS}'><b>blue</b></span> &gt; 0, "
+                               (f"edges: <span style='color:{POS}'><b>blue</b></span> &gt; 0, "
                                f"<span style='color:{NEG}'><b>orange</b></span> &lt; 0, "
-                               "width ∝ |value|"])
+                               "width ∝ |value|")])
     scale = go.Scatter(marker={"cmin": -span, "cmax": span,
                                "colorbar": {"title": {"text": "node", "font": SMALL_FONT},
                                             "tickfont": SMALL_FONT, "len": 0.6, "x": 1.0,
