@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nncore import ACTIVATIONS
+
 from .passdata import PassData
 from .stages import Stage
 
@@ -128,8 +130,6 @@ def _sample(stage: Stage, p: PassData) -> list[Equation]:
 
 
 def _dsigma_tex(activation: str) -> str:
-    from nncore import ACTIVATIONS
-
     return ACTIVATIONS[activation].dformula
 
 

@@ -8,8 +8,7 @@ learning rate, batch size and momentum apply to the running training as they are
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -20,7 +19,6 @@ from .passdata import PassData, compute_pass
 SIZES = (2, 3, 4, 2)
 DATA_FIELDS = ("dataset", "n", "noise", "test_fraction", "data_seed")
 NET_FIELDS = ("activation", "seed")
-TRAIN_FIELDS = ("lr", "batch_size", "momentum")
 
 
 @dataclass(frozen=True)
@@ -81,10 +79,9 @@ class Lab:
     sample: int = 0
     view_batch: int = 4
     last_step: dict | None = None
-
-    @property
-    def sizes(self) -> tuple[int, ...]:
-        return self.net.sizes
+    # the live view's secondary figures and when they were built (time.monotonic())
+    slow_figs: dict = field(default_factory=dict)
+    slow_figs_at: float = float("-inf")
 
 
 def new_lab(settings: Settings | None = None, data: Data | None = None) -> Lab:
@@ -173,13 +170,7 @@ def train_tick(lab: Lab, seconds: float) -> int:
     stops ``running`` at the limit or on divergence. Returns the steps taken."""
     t = lab.trainer
     limit = lab.settings.epochs_limit
-    done = 0
-    start = time.perf_counter()
-    while t.epoch < limit and not t.diverged:
-        # chunks never cross an epoch end, so the limit is never overshot
-        done += t.step(min(8, t.steps_left_in_epoch))
-        if time.perf_counter() - start >= seconds:
-            break
+    done = t.run_for(seconds, until_epoch=limit)
     if t.diverged or t.epoch >= limit:
         lab.running = False
     return done

@@ -229,12 +229,20 @@ class Trainer:
         """Mini-batch steps until the current epoch ends (at the current batch size)."""
         return -(-(self.X.shape[0] - self._pos) // self._batch_size)
 
-    def run_for(self, seconds: float, max_steps: int = 1_000_000, chunk: int = 8) -> int:
-        """Step for about ``seconds`` of wall time (checked every ``chunk`` steps)."""
+    def run_for(self, seconds: float, max_steps: int = 1_000_000, chunk: int = 8,
+                until_epoch: int | None = None) -> int:
+        """Step for about ``seconds`` of wall time (checked every ``chunk`` steps), at most
+        ``max_steps``, and never past the end of epoch ``until_epoch`` when it is given
+        (chunks then stop at epoch ends). Returns the number of steps taken."""
         start = time.perf_counter()
         done = 0
         while done < max_steps and not self.history.diverged:
-            done += self.step(min(chunk, max_steps - done))
+            if until_epoch is not None and self.epoch >= until_epoch:
+                break
+            k = min(chunk, max_steps - done)
+            if until_epoch is not None:
+                k = min(k, self.steps_left_in_epoch)
+            done += self.step(k)
             if time.perf_counter() - start >= seconds:
                 break
         return done

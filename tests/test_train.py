@@ -172,3 +172,13 @@ def test_bad_training_data():
         Trainer(MLP(seed=0), X, Y, X_test=Xt)
     with pytest.raises(ValueError, match=r"3 columns.*\(14, 2\)"):
         train(MLP(sizes=(3, 2)), X, Y)
+
+
+def test_run_for_stops_at_the_epoch_limit_exactly():
+    (X, Y), _ = data(n=100)
+    t = Trainer(MLP(seed=0), X, Y, batch_size=16, seed=0)
+    t.step(2)
+    steps = t.run_for(seconds=60.0, until_epoch=3)
+    assert t.epoch == 3 and t.epoch_progress == 0.0
+    assert steps == 3 * 5 - 2  # 70 rows at batch 16: 5 steps an epoch
+    assert t.run_for(seconds=60.0, until_epoch=3) == 0

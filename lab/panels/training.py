@@ -83,11 +83,10 @@ def _live(lab: Lab) -> None:
         unsafe_allow_html=True)
     figs = live_figures(lab, FAST_CHARTS)
     now = time.monotonic()
-    cache = st.session_state.setdefault("_slow_figs", {"at": -1e9, "figs": {}})
-    if not lab.running or now - cache["at"] >= SLOW_SECONDS or not cache["figs"]:
-        cache["figs"] = live_figures(lab, SLOW_CHARTS,
+    if not lab.running or now - lab.slow_figs_at >= SLOW_SECONDS:
+        lab.slow_figs = live_figures(lab, SLOW_CHARTS,
                                      log_loss=st.session_state.get("log_loss", True))
-        cache["at"] = now
-    figs.update(cache["figs"])
+        lab.slow_figs_at = now
+    figs.update(lab.slow_figs)
     _charts(figs, [([5, 4], [["decision_chart"], ["loss_chart", "acc_chart"]]),
                    ([4, 3, 3], [["neurons_chart"], ["gradflow_chart"], ["weights_chart"]])])
