@@ -23,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lab.live import FAST_CHARTS, SLOW_CHARTS, counters, live_figures
 from lab.panels.training import TRAIN_SECONDS
-from lab.state import Settings, new_lab, train_tick
+from lab.state import Settings, new_lab
+from lab.training import train_tick
 
 
 def tick(lab, train: bool, rebuild: bool, cache: dict) -> int:

@@ -79,6 +79,8 @@ class Lab:
     sample: int = 0
     view_batch: int = 4
     last_step: dict | None = None
+    # bumped by every reset: a new training run (live views restart their streams)
+    generation: int = 0
     # the live view's secondary figures and when they were built (time.monotonic())
     slow_figs: dict = field(default_factory=dict)
     slow_figs_at: float = float("-inf")
@@ -103,6 +105,7 @@ def reset(lab: Lab) -> None:
     lab.trainer = _trainer(lab.net, lab.data, s)
     lab.running = False
     lab.last_step = None
+    lab.generation += 1
 
 
 def change(lab: Lab, data: Data | None = None, **changes) -> str:
@@ -163,26 +166,3 @@ def apply_one_step(lab: Lab) -> dict:
         "dW": g.dW, "db": g.db,
     }
     return lab.last_step
-
-
-def train_tick(lab: Lab, seconds: float) -> int:
-    """Advance training for about ``seconds`` of wall time, never past the epoch limit;
-    stops ``running`` at the limit or on divergence. Returns the steps taken."""
-    t = lab.trainer
-    limit = lab.settings.epochs_limit
-    done = t.run_for(seconds, until_epoch=limit)
-    if t.diverged or t.epoch >= limit:
-        lab.running = False
-    return done
-
-
-def step_batch(lab: Lab) -> int:
-    """One mini-batch step (pauses a running training)."""
-    lab.running = False
-    return lab.trainer.step(1)
-
-
-def step_epoch(lab: Lab) -> int:
-    """Run to the end of the current epoch (pauses a running training)."""
-    lab.running = False
-    return lab.trainer.step_epoch()

@@ -8,7 +8,8 @@ import time
 import streamlit as st
 
 from ..live import FAST_CHARTS, SLOW_CHARTS, counters, live_figures
-from ..state import Lab, step_batch, step_epoch, train_tick
+from ..state import Lab
+from ..training import step_batch, step_epoch, train_tick
 
 FAST_SECONDS = 0.2  # period of the live fragment while playing
 SLOW_SECONDS = 2.0  # the secondary charts are rebuilt this often
