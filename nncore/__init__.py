@@ -10,7 +10,7 @@ from . import datasets
 from .activations import ACTIVATIONS, Activation, get_activation
 from .gradcheck import GradientCheck, GradRow, gradient_check, relative_error
 from .mlp import MLP, Forward, Gradients, SampleForward, SampleGradients
-from .train import DEFAULTS, Defaults, History, Trainer, sgd_update, train
+from .train import DEFAULTS, Defaults, History, Trainer, divergence_message, sgd_update, train
 
 __all__ = [
     "ACTIVATIONS",
@@ -27,6 +27,7 @@ __all__ = [
     "SampleGradients",
     "Trainer",
     "datasets",
+    "divergence_message",
     "get_activation",
     "gradient_check",
     "relative_error",

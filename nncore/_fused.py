@@ -47,9 +47,17 @@ class FusedSGD:
 
     # ------------------------------------------------------------ parameters
     def load(self, net: MLP) -> None:
+        """θ ← the network's W, b. Also the rollback point: until the next update a
+        rollback restores exactly these weights (and the current velocity)."""
         for q in range(self.L):
             self.Wt[q][:-1] = net.W[q].T
             self.Wt[q][-1] = net.b[q]
+        self._snapshot()
+
+    def holds(self, net: MLP) -> bool:
+        """True when θ equals the network's W, b bit for bit (nobody edited the net)."""
+        return all(np.array_equal(self.Wt[q][:-1].T, net.W[q])
+                   and np.array_equal(self.Wt[q][-1], net.b[q]) for q in range(self.L))
 
     def store(self, net: MLP) -> None:
         for q in range(self.L):
@@ -57,9 +65,14 @@ class FusedSGD:
             net.b[q][...] = self.Wt[q][-1]
 
     def rollback(self) -> None:
-        """Undo the last update (used when it made the loss blow up)."""
+        """θ, v ← their values before the last update, or at the last load when no
+        update came after it (used when an update made the loss blow up)."""
         self.theta[...] = self._theta_prev
         self.vel[...] = self._vel_prev
+
+    def _snapshot(self) -> None:
+        self._theta_prev[...] = self.theta
+        self._vel_prev[...] = self.vel
 
     # ------------------------------------------------------------ buffers
     def buffers(self, key, N: int) -> dict:
@@ -113,10 +126,17 @@ class FusedSGD:
                     D[q - 1] *= self.act.dsigma(Z[q - 1])
         return loss
 
+    def loss(self, buf: dict) -> float:
+        """L = (1/N) Σ (Ŷ − Y)² on the batch in ``buf`` (a forward pass only; the
+        gradient buffer is left untouched)."""
+        self.forward(buf)
+        err = buf["D"][-1]
+        np.subtract(buf["Z"][-1], buf["Y"], out=err)
+        return float(np.vdot(err, err)) / buf["N"]
+
     def update(self, lr: float, momentum: float) -> None:
         """θ ← θ − γ∇L, or with momentum v ← μv + ∇L, θ ← θ − γv."""
-        self._theta_prev[...] = self.theta
-        self._vel_prev[...] = self.vel
+        self._snapshot()  # the pre-step θ, v: what a rollback of this update restores
         if momentum:
             self.vel *= momentum
             self.vel += self.grad

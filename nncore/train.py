@@ -13,10 +13,21 @@ as it is (its Δ^(L) = (2/N_batch)(Ŷ − Y) keeps its loss a mean).
 Momentum is classical (heavy-ball) momentum as PyTorch writes it:
 ``v ← μ v + ∇L``, ``θ ← θ − γ v``; ``μ = 0`` is exactly the seed's update.
 
-Divergence: after each step the batch loss must be finite and below
-``1000 × max(1, initial training loss)``. When it is not, the last update is
-undone (the parameters are the last ones whose loss was finite), training stops,
-``diverged`` is set and ``message`` names the likely cause: the learning rate.
+Divergence: the loss after every step must be finite and at most
+:attr:`Trainer.loss_limit` = ``1000 × max(1, initial training loss)``. It is read
+for free from the next step's forward pass (on the next mini-batch), at the end of
+every :meth:`Trainer.step` call on the mini-batch the next step will use (so the
+counters never show a step that blew up, and ``step(10)`` behaves as ten
+``step(1)``), and on the whole training set at the end of every epoch. When it is
+not, that step is undone exactly: θ and the momentum velocity become bit for bit
+what they were before it, and the step and epoch counters go back with them.
+Training then stops, ``diverged`` is set and ``message`` (built by
+:func:`divergence_message`) names the likely cause, the learning rate.
+
+Weights that no undoable step produced (those the trainer was given, or edited
+from outside between calls, or accepted at an epoch's end) are never "rolled back"
+to anything older: if their loss is already beyond the limit (or not finite),
+training stops with the same message and leaves them as they are.
 """
 
 from __future__ import annotations
@@ -45,6 +56,23 @@ class Defaults:
 
 DEFAULTS = Defaults()
 SATURATION_FRACTION = 0.06  # σ'(z) below 6 % of its maximum: |a| > 0.97 for tanh
+
+
+def divergence_message(loss: float, *, lr: float, batch_size: int, momentum: float,
+                       where: str, outcome: str = "") -> str:
+    """The message shown when training blows up.
+
+    loss : the loss that was too large (NaN or inf allowed); where : which step, e.g.
+    ``"after step 3 (in epoch 1)"`` or ``"in the single SGD step on sample 7"``;
+    outcome : what happened to the weights, appended as it is. Names the likely cause
+    (learning rate γ for this batch size and momentum) and the fix.
+    """
+    shown = f"{loss:.3g}" if np.isfinite(loss) else "not a number"
+    cause = (f"The likely cause is the learning rate γ = {lr:g}, which is too large for "
+             f"batch size {batch_size}" + (f" and momentum {momentum:g}" if momentum else ""))
+    text = (f"Training diverged: the loss became {shown} {where}. {cause}. "
+            "Lower the learning rate (or raise the batch size) and reset.")
+    return f"{text} {outcome}" if outcome else text
 
 
 def sgd_update(net: MLP, grads: Gradients, lr: float) -> None:
@@ -132,6 +160,7 @@ class Trainer:
         self.steps = 0
         self.last_batch = np.arange(0)
         self._perm = np.arange(0)
+        self._perm_epoch = -1  # the epoch self._perm was drawn for
         self._pos = 0
         self._f = FusedSGD(net.sizes, net.act)
         self._X_aug = np.ones((self.X.shape[0], net.sizes[0] + 1))
@@ -144,8 +173,12 @@ class Trainer:
                 buf["Y"][...] = Ys
                 self._eval[key] = buf
         self._f.load(net)
+        self._undo: tuple | None = None  # counters from before the last undoable update
+        self._given = True  # θ is what the trainer was given (no update of its own yet)
         self.latest = self._evaluate()
-        self._loss_limit = 1000.0 * max(1.0, self.latest["train_loss"])
+        L0 = self.latest["train_loss"]
+        # NaN initial loss: the limit 1000 makes the first step stop (max would keep 1.0)
+        self._loss_limit = 1000.0 * (max(1.0, L0) if np.isfinite(L0) else 1.0)
 
     # ------------------------------------------------------------ settings
     @property
@@ -180,45 +213,69 @@ class Trainer:
     def message(self) -> str:
         return self.history.message
 
+    @property
+    def loss_limit(self) -> float:
+        """1000 · max(1, initial training loss): a step after which the loss is above
+        this (or not finite) has diverged. Fixed at construction."""
+        return self._loss_limit
+
     # ------------------------------------------------------------ stepping
     def step(self, k: int = 1) -> int:
         """Advance k mini-batch steps (fewer if training diverges); returns the
-        number of steps taken. The network's W, b are current on return."""
+        number of steps taken and kept. The network's W, b are current on return."""
         k = check_int("k", k, 0)
         f = self._f
-        f.load(self.net)  # the caller may have edited the network between calls
-        n = self.X.shape[0]
-        done = 0
+        if not f.holds(self.net):  # edited between calls: these weights are the new start
+            f.load(self.net)
+            self._undo, self._given = None, True
+        start = self.steps
         try:
-            while done < k and not self.history.diverged:
-                if self._pos == 0:
-                    self._perm = self.rng.permutation(n)
-                idx = self._perm[self._pos:self._pos + self._batch_size]
-                buf = f.buffers("batch", idx.size)
-                self._X_aug.take(idx, axis=0, out=buf["A"][0])
-                self.Y.take(idx, axis=0, out=buf["Y"])
+            while k > 0 and not self.history.diverged:
+                buf = self._batch(self._next_batch())
                 f.forward(buf)
-                loss = f.backward(buf)
+                loss = f.backward(buf)  # the loss at θ before this step's update
                 if not loss <= self._loss_limit:  # also true for NaN
-                    f.rollback()
-                    self._diverge(loss)
+                    self._stop(loss, "the next mini-batch")
                     break
-                f.update(self._lr, self._momentum)
-                self.last_batch = idx
-                self._pos += idx.size
-                self.steps += 1
-                done += 1
-                if self._pos >= n:
-                    self._pos = 0
-                    self.epoch += 1
-                    self._end_epoch()
-            if not np.all(np.isfinite(f.theta)):
-                f.rollback()
-                self._diverge(float("nan"))
+                self._take_step(buf)
+                k -= 1
+            if self._undo is not None and not self.history.diverged:
+                # check the last update now rather than at the next call, on the batch
+                # that call would use first, so stepping in chunks changes nothing
+                loss = f.loss(self._batch(self._next_batch()))
+                if not loss <= self._loss_limit:
+                    self._stop(loss, "the next mini-batch")
         finally:
             f.store(self.net)
             self.history.steps = self.steps
-        return done
+        return max(self.steps - start, 0)
+
+    def _next_batch(self) -> np.ndarray:
+        """Row indices of the next mini-batch; a new epoch draws a new permutation."""
+        if self._pos == 0 and self._perm_epoch != self.epoch:
+            self._perm = self.rng.permutation(self.X.shape[0])
+            self._perm_epoch = self.epoch
+        return self._perm[self._pos:self._pos + self._batch_size]
+
+    def _batch(self, idx: np.ndarray) -> dict:
+        buf = self._f.buffers("batch", idx.size)
+        self._X_aug.take(idx, axis=0, out=buf["A"][0])
+        self.Y.take(idx, axis=0, out=buf["Y"])
+        buf["idx"] = idx
+        return buf
+
+    def _take_step(self, buf: dict) -> None:
+        """θ ← θ − γ v with the gradient just computed; advance the counters."""
+        self._undo = (self.steps, self.epoch, self._pos, self.last_batch)
+        self._given = False
+        self._f.update(self._lr, self._momentum)
+        self.last_batch = buf["idx"]
+        self._pos += buf["N"]
+        self.steps += 1
+        if self._pos >= self.X.shape[0]:
+            self._pos = 0
+            self.epoch += 1
+            self._end_epoch()
 
     def step_epoch(self) -> int:
         """Run to the end of the current epoch (a whole epoch from an epoch start)."""
@@ -287,24 +344,34 @@ class Trainer:
     def _end_epoch(self) -> None:
         m = self._evaluate()
         if not m["train_loss"] <= self._loss_limit:
-            self._f.rollback()
-            self._diverge(m["train_loss"])
+            self._stop(m["train_loss"], "the whole training set")
             return
+        self._undo = None  # an epoch's recorded end is final: later checks stop, not undo
         self.latest = m
         self.history.record(m)
 
-    def _diverge(self, loss: float) -> None:
-        h = self.history
-        h.diverged = True
-        shown = "not a number" if not np.isfinite(loss) else f"{loss:.3g}"
-        h.message = (
-            f"Training diverged at step {self.steps + 1} (epoch {self.epoch + 1}): the loss "
-            f"became {shown}. The likely cause is the learning rate γ = {self._lr:g}, which "
-            f"is too large for batch size {self._batch_size}"
-            + (f" and momentum {self._momentum:g}" if self._momentum else "")
-            + ". Lower the learning rate (or raise the batch size) and reset. "
-            "The weights are the last finite ones, from before the step that blew up."
-        )
+    def _stop(self, loss: float, measured_on: str) -> None:
+        """Divergence: undo the last update if it can be undone, else leave θ; stop."""
+        s = self.steps
+        if self._undo is not None:
+            self._f.rollback()
+            epoch_of_step = self._undo[1] + 1
+            self.steps, self.epoch, self._pos, self.last_batch = self._undo
+            self._undo = None
+            where = f"after step {s} (in epoch {epoch_of_step}), on {measured_on}"
+            before = (f"those after step {self.steps}" if self.steps
+                      else "the ones training started from")
+            outcome = (f"Step {s} was undone: the weights are {before} "
+                       f"({self.steps} steps, {self.epoch} epochs complete).")
+        else:
+            given = "given to the trainer" if self._given else f"reached after step {s}"
+            where = f"at the weights {given}, on {measured_on}"
+            outcome = ("No step of this training can undo that, so the weights were left "
+                       "as they are.")
+        self.history.diverged = True
+        self.history.message = divergence_message(
+            loss, lr=self._lr, batch_size=self._batch_size, momentum=self._momentum,
+            where=where, outcome=outcome)
 
 
 def train(net: MLP, X, Y, *, lr=DEFAULTS.lr, batch_size=DEFAULTS.batch_size,

@@ -3,7 +3,16 @@
 import numpy as np
 import pytest
 
-from nncore import ACTIVATIONS, DEFAULTS, MLP, Trainer, datasets, sgd_update, train
+from nncore import (
+    ACTIVATIONS,
+    DEFAULTS,
+    MLP,
+    Trainer,
+    datasets,
+    divergence_message,
+    sgd_update,
+    train,
+)
 
 
 def data(name="xor", n=100, seed=0):
@@ -182,3 +191,145 @@ def test_run_for_stops_at_the_epoch_limit_exactly():
     assert t.epoch == 3 and t.epoch_progress == 0.0
     assert steps == 3 * 5 - 2  # 70 rows at batch 16: 5 steps an epoch
     assert t.run_for(seconds=60.0, until_epoch=3) == 0
+
+
+# ---------------------------------------------------------------- divergence and rollback
+def blow_up(net, X, Y, times=12, lr=10.0):
+    """Single SGD steps from outside any trainer, as the app's one-step button does."""
+    for _ in range(times):
+        sgd_update(net, net.gradients(X[:1], Y[:1]), lr)
+
+
+def params(net):
+    return [p.copy() for p in net.W + net.b]
+
+
+def assert_same(net, saved):
+    for p, s in zip(net.W + net.b, saved):
+        np.testing.assert_array_equal(p, s)
+
+
+def test_rollback_of_a_fresh_trainers_first_step_restores_the_given_weights():
+    (X, Y), _ = data()
+    net = MLP(seed=0)
+    start = params(net)
+    t = Trainer(net, X, Y, lr=1e4, batch_size=1, momentum=0.9, seed=0)
+    t.step(1)
+    assert t.diverged and t.steps == 0 and t.epoch == 0
+    assert_same(net, start)  # bit for bit: not zeros, not the blown step
+    np.testing.assert_array_equal(t._f.vel, 0.0)  # the velocity from before the step
+    assert "Step 1 was undone" in t.message and "the ones training started from" in t.message
+
+
+def test_rollback_after_an_outside_edit_restores_the_edited_weights_and_velocity():
+    (X, Y), _ = data()
+    net = MLP(seed=0)
+    t = Trainer(net, X, Y, lr=0.1, batch_size=4, momentum=0.9, seed=0)
+    t.step(5)
+    vel = t._f.vel.copy()
+    assert np.any(vel != 0)
+    net.W[0] += 0.25  # the app applies single SGD steps to trainer.net like this
+    edited = params(net)
+    t.lr = 1e4
+    t.step(3)
+    assert t.diverged and t.steps == 5
+    assert_same(net, edited)  # neither the trainer's older state nor zeros
+    np.testing.assert_array_equal(t._f.vel, vel)
+
+
+def test_rollback_mid_training_restores_theta_and_velocity_bit_for_bit():
+    (X, Y), _ = data()
+    net = MLP(seed=0)
+    t = Trainer(net, X, Y, lr=0.1, batch_size=8, momentum=0.9, seed=0)
+    t.step(20)
+    before, vel, epoch = params(net), t._f.vel.copy(), t.epoch
+    t.lr = 1e4
+    assert t.step(10) == 0
+    assert t.diverged and t.steps == 20 and t.epoch == epoch
+    assert_same(net, before)
+    np.testing.assert_array_equal(t._f.vel, vel)
+
+
+def test_a_step_undone_at_the_end_of_its_epoch_takes_the_epoch_back_too():
+    (X, Y), _ = data()  # 70 rows, one full batch: every step ends an epoch
+    net = MLP(seed=0)
+    t = Trainer(net, X, Y, lr=0.1, batch_size=70, momentum=0.0, seed=0)
+    t.step(2)
+    before = params(net)
+    t.lr = 1e5
+    t.step(1)
+    assert t.diverged and (t.steps, t.epoch) == (2, 2) and t.history.epoch == [1, 2]
+    assert_same(net, before)
+    assert "whole training set" in t.message
+
+
+@pytest.mark.parametrize("fresh", [False, True])
+def test_weights_already_blown_up_stop_training_and_are_left_as_they_are(fresh):
+    (X, Y), _ = data()
+    net = MLP(sizes=(2, 3, 4, 2), activation="tanh", seed=0)
+    t = Trainer(net, X, Y, lr=10.0, seed=0)
+    blow_up(net, X, Y)
+    assert net.loss(X, Y) > 1e40
+    if fresh:  # a fresh trainer takes them as its start; so make them non-finite
+        net.W[2][0, 0] = np.nan
+        t = Trainer(net, X, Y, lr=10.0, seed=0)
+    blown = params(net)
+    assert t.step(1) == 0
+    assert t.diverged and t.steps == 0
+    for p, s in zip(net.W + net.b, blown):
+        np.testing.assert_array_equal(p, s)  # NaN compares equal here; never zeros
+    assert "given to the trainer" in t.message and "left as they are" in t.message
+
+
+def test_divergence_message_agrees_with_the_counters():
+    (X, Y), _ = data()
+    t = Trainer(MLP(seed=0), X, Y, lr=5.0, batch_size=1, momentum=0.0, seed=0)
+    t.step(10_000)
+    assert t.diverged and t.steps > 0
+    m = t.message
+    assert f"after step {t.steps + 1} (in epoch " in m, m
+    assert f"Step {t.steps + 1} was undone: the weights are those after step {t.steps} " in m
+    assert f"({t.steps} steps, {t.epoch} epochs complete)" in m
+    assert "learning rate γ = 5" in m and "batch size 1" in m
+    assert "Lower the learning rate (or raise the batch size) and reset." in m
+
+
+def test_stepping_in_chunks_diverges_exactly_like_one_call():
+    (X, Y), _ = data()
+    a, b = MLP(seed=1), MLP(seed=1)
+    ta = Trainer(a, X, Y, lr=3.0, batch_size=2, momentum=0.5, seed=0)
+    tb = Trainer(b, X, Y, lr=3.0, batch_size=2, momentum=0.5, seed=0)
+    ta.step(5000)
+    while not tb.diverged and tb.steps < 5000:
+        tb.step(1)
+    assert ta.diverged and tb.diverged and ta.steps == tb.steps and ta.message == tb.message
+    assert_same(a, params(b))
+
+
+def test_loss_limit_and_divergence_message_are_public():
+    (X, Y), _ = data()
+    net = MLP(seed=0)
+    t = Trainer(net, X, Y)
+    assert t.loss_limit == pytest.approx(1000.0 * max(1.0, net.loss(X, Y)), rel=1e-12)
+    with pytest.raises(AttributeError):
+        t.loss_limit = 1.0
+    m = divergence_message(3.5e43, lr=10, batch_size=1, momentum=0.0,
+                           where="in the single SGD step on sample 7")
+    assert m.startswith("Training diverged: the loss became 3.5e+43 in the single SGD step "
+                        "on sample 7. The likely cause is the learning rate γ = 10")
+    assert "momentum" not in m and m.endswith("raise the batch size) and reset.")
+    assert "not a number" in divergence_message(float("nan"), lr=1, batch_size=2,
+                                                momentum=0.9, where="x", outcome="Undone.")
+
+
+def test_fused_rollback_point_is_the_loaded_weights_until_the_first_update():
+    from nncore._fused import FusedSGD
+
+    net = MLP(seed=0)
+    f = FusedSGD(net.sizes, net.act)
+    f.load(net)
+    theta = f.theta.copy()
+    f.theta += 1.0  # anything done to θ without an update
+    f.rollback()
+    np.testing.assert_array_equal(f.theta, theta)  # the loaded θ, never the zeros it began as
+    assert f.holds(net)
