@@ -1,13 +1,14 @@
-"""Server time and payload of one live-training tick, as medians.
+"""Server side of live training per playing session, without Streamlit: the pull
+protocol's cost (training + snapshot encoding) and its bytes, as medians with spread.
 
-Run:  python benchmarks/bench_tick.py [--repeats 30]
+Run:  python benchmarks/bench_tick.py [--seconds 3] [--repeats 5]
 
-While playing, the live fragment runs every 0.2 s: it trains for the time budget
-(``TRAIN_SECONDS``), computes the counters, builds the decision map (one batched
-forward pass over the grid) with its loss sparkline, and sends it with the five other
-charts, whose figures are rebuilt only every 2 s (resent unchanged in between). Each
-figure is serialised to JSON, the payload sent to the browser. Reference in the same
-process: the same tick without training, to split training time from drawing.
+Simulates the player at a given speed: every 0.25 s of playback it asks for the snapshots
+it lacks (as player.js does), and the server answers (lab/player/protocol.py). Reports
+server CPU per second of playback and reply bytes per second; the reference in the same
+process is the bare training of the same number of steps (Trainer.step), which is what
+the protocol adds overhead to. Streamlit's own per-request cost is measured by
+bench_load.py against a real server.
 """
 
 from __future__ import annotations
@@ -16,65 +17,60 @@ import argparse
 import statistics
 import sys
 import time
-import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lab.live import FAST_CHARTS, SLOW_CHARTS, counters, live_figures
-from lab.panels.training import TRAIN_SECONDS
+from lab.player import protocol as P
 from lab.state import Settings, new_lab
-from lab.training import train_tick
+
+PERIOD = 0.25  # seconds of playback per request (the player asks ~4 times a second)
 
 
-def tick(lab, train: bool, rebuild: bool, cache: dict) -> int:
-    if train:
-        train_tick(lab, TRAIN_SECONDS)
-    counters(lab)
-    figs = live_figures(lab, FAST_CHARTS)
-    if rebuild or not cache:
-        cache.update(live_figures(lab, SLOW_CHARTS))
-    figs.update(cache)
-    return sum(len(f.to_json()) for f in figs.values())
+def session(speed: float, seconds: float) -> tuple[float, float, int]:
+    """(server seconds, reply bytes, steps) for ``seconds`` of playback at ``speed``."""
+    lab = new_lab(Settings(epochs_limit=10**9))
+    lab.running = True
+    ps = P.PlayerState(speed=speed)
+    want = max(1, round(PERIOD / P.interval_for(speed)))
+    have, ehave, cpu, size = 0, -1, 0.0, 0
+    for seq in range(1, round(seconds / PERIOD) + 1):
+        t = time.process_time()
+        raw = P.answer(lab, ps, {"gen": 0, "have": have, "want": want, "seq": seq,
+                                 "ehave": ehave})
+        cpu += time.process_time() - t
+        d = P.decode(raw)
+        size += len(raw)
+        if d["n_snap"]:
+            have = int(d["snapshots"]["step"][-1])
+        if d["n_epoch"]:
+            ehave = int(d["epochs"]["epoch"][-1])
+    return cpu, size, lab.trainer.steps
+
+
+def bare(steps: int) -> float:
+    lab = new_lab(Settings(epochs_limit=10**9))
+    t = time.process_time()
+    lab.trainer.step(steps)
+    return time.process_time() - t
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--repeats", type=int, default=30)
-    R = ap.parse_args().repeats
-    lab = new_lab(Settings(epochs_limit=10**9))
-    lab.running = True
-    tick(lab, True, True, {})  # warm-up
-    rows = {}
-    cache: dict = {}
-    for name, train, rebuild in (("tick (train, redraw the map)", True, False),
-                                 ("tick that also rebuilds the other charts", True, True),
-                                 ("reference: tick without training", False, False)):
-        times, sizes = [], []
-        for _ in range(R):
-            t = time.perf_counter()
-            sizes.append(tick(lab, train, rebuild, cache))
-            times.append(time.perf_counter() - t)
-        rows[name] = (statistics.median(times), statistics.median(sizes))
-    ref = rows["reference: tick without training"][0]
-    print(f"Live tick at defaults ({lab.settings.dataset}, n={lab.settings.n}, "
-          f"training budget {TRAIN_SECONDS * 1e3:.0f} ms), medians of {R}:")
-    for name, (s, size) in rows.items():
-        print(f"  {name:<44} {s * 1e3:6.1f} ms  ratio {s / ref:5.2f}  payload "
-              f"{size / 1000:5.1f} KB")
-    print(f"  after the run: epoch {lab.trainer.epoch}, steps {lab.trainer.steps}")
-
-    # Memory over 100,000 steps: the history is downsampled, so it stays bounded.
-    lab2 = new_lab(Settings(epochs_limit=10**9, batch_size=8))
-    tracemalloc.start()
-    lab2.trainer.step(1000)
-    base = tracemalloc.get_traced_memory()[0]
-    lab2.trainer.step(99_000)
-    grown = tracemalloc.get_traced_memory()[0] - base
-    tracemalloc.stop()
-    h = lab2.trainer.history
-    print(f"Memory: 100,000 steps ({lab2.trainer.epoch} epochs) grew traced memory by "
-          f"{grown / 1024:.0f} KiB; history holds {len(h.epoch)} points (stride {h.stride}).")
+    ap.add_argument("--seconds", type=float, default=3.0)
+    ap.add_argument("--repeats", type=int, default=5)
+    a = ap.parse_args()
+    print(f"Per playing session, {a.seconds:g} s of playback, median (min-max) of {a.repeats}:")
+    print(f"  {'speed':>8} {'steps/s':>8} {'CPU ms/s':>16} {'bare ms/s':>10} {'KB/s':>14}")
+    for speed in (30, 300, 1000, 3000):
+        rows = [session(speed, a.seconds) for _ in range(a.repeats)]
+        cpu = sorted(r[0] / a.seconds * 1e3 for r in rows)
+        kb = sorted(r[1] / a.seconds / 1e3 for r in rows)
+        steps = rows[0][2]
+        ref = statistics.median(bare(steps) for _ in range(a.repeats)) / a.seconds * 1e3
+        print(f"  {speed:>8} {steps / a.seconds:>8.0f} {statistics.median(cpu):>6.1f} "
+              f"({cpu[0]:.1f}-{cpu[-1]:.1f}) {ref:>10.1f} {statistics.median(kb):>5.1f} "
+              f"({kb[0]:.1f}-{kb[-1]:.1f})")
 
 
 if __name__ == "__main__":

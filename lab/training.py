@@ -1,19 +1,28 @@
-"""Training actions on a session's Lab: live ticks, one step, one epoch (no Streamlit)."""
+"""Training actions on a session's Lab, for the Train tab's callbacks (no Streamlit).
+
+While playing, the server trains only when the browser's player pulls snapshots
+(:func:`pull`): a paused, hidden or closed tab asks for nothing and costs nothing.
+"""
 
 from __future__ import annotations
 
+from .player.protocol import PlayerState, answer, parse_request
 from .state import Lab
 
 
-def train_tick(lab: Lab, seconds: float) -> int:
-    """Advance training for about ``seconds`` of wall time, never past the epoch limit;
-    stops ``running`` at the limit or on divergence. Returns the steps taken."""
+def toggle(lab: Lab) -> None:
+    """Play ⇄ Pause; refuses to play a diverged run or one at its epoch limit (with a
+    notice saying what to do)."""
     t = lab.trainer
-    limit = lab.settings.epochs_limit
-    done = t.run_for(seconds, until_epoch=limit)
-    if t.diverged or t.epoch >= limit:
+    if lab.running:
         lab.running = False
-    return done
+    elif t.diverged:
+        lab.notice = "Training diverged: lower the learning rate, then press Reset weights."
+    elif t.epoch >= lab.settings.epochs_limit:
+        lab.notice = (f"Already at the epoch limit ({lab.settings.epochs_limit}): raise "
+                      "'Stop after epoch' in the sidebar to train on.")
+    else:
+        lab.running = True
 
 
 def step_batch(lab: Lab) -> int:
@@ -26,3 +35,11 @@ def step_epoch(lab: Lab) -> int:
     """Run to the end of the current epoch (pauses a running training)."""
     lab.running = False
     return lab.trainer.step_epoch()
+
+
+def pull(lab: Lab, ps: PlayerState, request) -> bytes | None:
+    """Answer the player's pull request (see lab/player/protocol.py); None if malformed."""
+    req = parse_request(request)
+    if req is None:
+        return None
+    return answer(lab, ps, req)

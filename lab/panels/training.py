@@ -1,93 +1,75 @@
-"""Panel: live SGD training: controls, counters, loss curves, decision boundary, neuron
-maps, gradient flow and the weights, updated in small ticks while playing."""
+"""Panel: live SGD training. Streamlit buttons control it; the player draws it.
+
+The server trains only when the browser's player pulls snapshots (``live_feed``, in a
+fragment: a pull reruns only that fragment); everything else on the tab is drawn in the
+browser from those snapshots (lab/player). Full reruns (buttons, sidebar) hand the player
+the exact current weights, so a paused picture is exactly ``lab.net``.
+"""
 
 from __future__ import annotations
 
-import time
-
 import streamlit as st
 
-from ..live import FAST_CHARTS, SLOW_CHARTS, counters, live_figures
+from ..player.component import FEED, PLAYER
+from ..player.protocol import SPEEDS, player_state
+from ..player.view import player_data
 from ..state import Lab
-from ..training import step_batch, step_epoch, train_tick
+from ..training import pull, step_batch, step_epoch, toggle
 
-FAST_SECONDS = 0.2  # period of the live fragment while playing
-SLOW_SECONDS = 2.0  # the secondary charts are rebuilt this often
-TRAIN_SECONDS = 0.012  # SGD time per tick; the rest of the tick draws the charts
-COUNTERS = ("<div class='counters' style='display:flex;gap:1.4rem;flex-wrap:wrap;"
-            "font-size:1rem;margin-bottom:.4rem'>{}</div><style>.counters span{{display:block;color:#555}}"
-            ".counters b{{font-size:1.6rem;font-weight:600}}</style>")
+SPEED_KEY = "train_speed"
 
 
+def _on_speed(lab: Lab) -> None:
+    player_state(lab).speed = float(st.session_state[SPEED_KEY])
 
-def _toggle(lab: Lab) -> None:
-    t = lab.trainer
-    if lab.running:
-        lab.running = False
-    elif t.diverged:
-        lab.notice = "Training diverged: press Reset (sidebar) after lowering the learning rate."
-    elif t.epoch >= lab.settings.epochs_limit:
-        lab.notice = (f"Already at the epoch limit ({lab.settings.epochs_limit}): raise "
-                      "'Stop after epoch' in the sidebar to train on.")
-    else:
-        lab.running = True
+
+def _on_pick(lab: Lab) -> None:
+    """A click on a training point of the decision map picks it for the step-by-step tab."""
+    i = (st.session_state.get("live_player") or {}).get("pick")
+    if isinstance(i, int) and 0 <= i < lab.data.X_train.shape[0]:
+        st.session_state["sample_index"] = i
+
+
+def _on_pull(lab: Lab) -> None:
+    req = (st.session_state.get("live_feed") or {}).get("pull")
+    pull(lab, player_state(lab), req)
 
 
 def training_panel(lab: Lab) -> None:
-    """Controls outside the live fragment (they rerun the whole page), the live view inside."""
-    c = st.columns([1.3, 1, 1.2, 1.6], vertical_alignment="center")
-    c[0].button("❚❚ Pause" if lab.running else "▶ Play", key="play", on_click=_toggle,
-                args=(lab,), type="primary", width="stretch",
-                help="Train continuously; other controls stay live")
+    """Controls, then the player (mounted once), then its feed (a fragment)."""
+    ps = player_state(lab)
+    st.session_state.setdefault(SPEED_KEY, int(ps.speed))
+    c = st.columns([1.1, 1, 1.2, 3.2], vertical_alignment="bottom")
+    c[0].button("Pause" if lab.running else "Play", key="play", on_click=toggle, args=(lab,),
+                icon=":material/pause:" if lab.running else ":material/play_arrow:",
+                type="primary", width="stretch",
+                help="Train continuously; the sidebar settings apply at once")
     c[1].button("Step", key="step", on_click=step_batch, args=(lab,), width="stretch",
                 help="One mini-batch SGD step")
     c[2].button("Step epoch", key="step_epoch", on_click=step_epoch, args=(lab,),
                 width="stretch", help="Train to the end of the current epoch")
-    c[3].toggle("Log-scale loss", key="log_loss", value=True)
-    fast = FAST_SECONDS if lab.running else None
-    st.fragment(run_every=fast)(_live)(lab)
-
-
-def _charts(figs: dict, layout) -> None:
-    for widths, groups in layout:
-        for col, keys in zip(st.columns(widths), groups):
-            with col:
-                for key in keys:
-                    st.plotly_chart(figs[key], key=key, width="stretch", theme=None,
-                                    config={"displayModeBar": False})
-
-
-def _live(lab: Lab) -> None:
-    """The whole live view, one fragment: train a tick, then draw. (Two fragments with
-    timers made Streamlit redraw each other's charts: the map flickered.) Only the
-    counters and the decision map change every tick; the other figures are rebuilt
-    every SLOW_SECONDS and resent unchanged in between, which the browser does not
-    redraw: each Plotly redraw costs it tens of ms."""
-    if lab.running:
-        train_tick(lab, TRAIN_SECONDS)
-        if not lab.running:  # reached the limit or diverged: stop the timer, redraw all
-            st.rerun(scope="app")
+    c[3].select_slider("Speed (SGD steps per second)", SPEEDS, key=SPEED_KEY,
+                       on_change=_on_speed, args=(lab,), format_func=lambda v: f"{v:,}",
+                       help="1 shows every step in slow motion; above 60 steps/s each "
+                            "frame shows several steps")
+    ps.speed = float(st.session_state[SPEED_KEY])
     t = lab.trainer
     if t.diverged:
         st.error(t.message + " Press **Reset weights** in the sidebar to start again.",
-                 icon="⚠️")
-    elif t.epoch >= lab.settings.epochs_limit:
-        st.success(f"Reached the epoch limit ({lab.settings.epochs_limit}). Raise "
-                   "'Stop after epoch' in the sidebar to train on.")
-    c = counters(lab)
-    cells = [("Epoch", f"{c['epoch']}"), ("Steps", f"{c['steps']:,}"),
-             ("Train loss", f"{c['train_loss']:.4f}"), ("Test loss", f"{c['test_loss']:.4f}"),
-             ("Train accuracy", f"{c['train_acc']:.1%}"), ("Test accuracy", f"{c['test_acc']:.1%}")]
-    # one element for all six numbers: six st.metric widgets slow each redraw
-    st.markdown(COUNTERS.format("".join(
-        f"<div><span>{k}</span><b data-counter='{k}'>{v}</b></div>" for k, v in cells)),
-        unsafe_allow_html=True)
-    figs = live_figures(lab, FAST_CHARTS)
-    now = time.monotonic()
-    if not lab.running or now - lab.slow_figs_at >= SLOW_SECONDS:
-        lab.slow_figs = live_figures(lab, SLOW_CHARTS,
-                                     log_loss=st.session_state.get("log_loss", True))
-        lab.slow_figs_at = now
-    figs.update(lab.slow_figs)
-    _charts(figs, [([5, 4], [["decision_chart"], ["loss_chart", "acc_chart"]]),
-                   ([4, 3, 3], [["neurons_chart"], ["gradflow_chart"], ["weights_chart"]])])
+                 icon=":material/error:")
+    sample = st.session_state.get("sample_index")
+    PLAYER(key="live_player", data=player_data(lab, ps, sample if isinstance(sample, int)
+                                               else None),
+           on_pick_change=lambda: _on_pick(lab))
+    _feed(lab)
+
+
+@st.fragment
+def _feed(lab: Lab) -> None:
+    ps = player_state(lab)
+    ps.sync(lab)
+    if ps.stopped_running and not lab.running:
+        # the last pull hit the epoch limit or diverged: redraw the page (button, message)
+        ps.stopped_running = False
+        st.rerun(scope="app")
+    FEED(key="live_feed", data=ps.reply, height=0, on_pull_change=lambda: _on_pull(lab))

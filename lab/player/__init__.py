@@ -1,0 +1,11 @@
+"""The live-training player (``component.py`` registers its Streamlit elements;
+``protocol.py`` and ``view.py`` are pure): a components-v2 element that draws in the browser.
+
+Two elements (``../shared/FIELD-NOTES.md``: the whole JS travels with every update, so the
+big one must not be updated per frame):
+
+* ``live_player`` (player.html/.css/.js), mounted once outside any fragment and updated
+  only by full reruns: data points, exact weights, history, speed, status (view.py);
+* ``live_feed`` (feed.js, ~0.5 KB), inside a fragment: its data is the server's latest
+  reply to a pull (protocol.py), its ``pull`` trigger reruns only that fragment.
+"""

@@ -1,0 +1,253 @@
+"""The player's wire format and pull protocol (numpy + nncore only: no Streamlit).
+
+The browser draws; the server trains. The player asks for snapshots with a *pull*:
+``{"gen", "have", "want", "seq", "ehave"}`` = the training run it draws (``Lab.generation``),
+the last step it holds, how many snapshots it wants, a request counter echoed back, and
+the last epoch whose metrics it holds. :func:`answer` replies with what is missing, as
+bytes (little-endian)::
+
+    header   28 B   magic u32 · gen u32 · seq u32 · flags u32 · interval f32 ·
+                    n_snap u16 · n_epoch u16 · server_step u32
+    n_snap × 164 B  step u32 · epoch u32 · θ 35 × f32 (``MLP.get_flat`` order: W¹ row-major,
+                    b¹, W², b², W³, b³) · train/test loss 2 × f32 · train/test accuracy 2 × f32
+    n_epoch × 44 B  epoch u32 · step u32 · loss 2 × f32 · accuracy 2 × f32 ·
+                    ‖∂L/∂W⁽q⁾‖ 3 × f32 · tanh saturation of the 2 hidden layers 2 × f32
+
+A snapshot is taken every ``stride`` steps (one per frame at 60 frames/s), so the
+player shows ``interval = stride / speed`` seconds of training per snapshot. Snapshots
+the server made but the player may not have got (an interrupted fragment run loses a
+reply) stay in a ring buffer: a repeated request with the same ``have`` gets the same
+snapshots again, and trains nothing new. The player drops steps it already holds.
+
+Floats are cast to float32 *after* clipping to ±3.4e38 (a bare cast turns larger
+values into ±inf); NaN stays NaN (a metric that is not a number: shown as "—").
+Parameters must be finite: the trainer undoes a step that blows up, so a snapshot with a
+non-finite θ is a bug and :func:`encode_snapshots` refuses it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+MAGIC = 0x42504C31  # "BPL1"
+N_PARAMS = 35  # 2-3-4-2: (3·2+3) + (4·3+4) + (2·4+2)
+N_LAYERS = 3
+N_HIDDEN = 2
+FLT_MAX = float(np.finfo(np.float32).max)
+FRAME_RATE = 60  # snapshots per second of playback at most: one per display frame
+
+HEADER = np.dtype([("magic", "<u4"), ("gen", "<u4"), ("seq", "<u4"), ("flags", "<u4"),
+                   ("interval", "<f4"), ("n_snap", "<u2"), ("n_epoch", "<u2"),
+                   ("server_step", "<u4")])
+SNAPSHOT = np.dtype([("step", "<u4"), ("epoch", "<u4"), ("theta", "<f4", (N_PARAMS,)),
+                     ("loss", "<f4", (2,)), ("acc", "<f4", (2,))])
+EPOCH = np.dtype([("epoch", "<u4"), ("step", "<u4"), ("loss", "<f4", (2,)),
+                  ("acc", "<f4", (2,)), ("grad_norm", "<f4", (N_LAYERS,)),
+                  ("saturation", "<f4", (N_HIDDEN,))])
+
+RUNNING, DIVERGED, AT_LIMIT = 1, 2, 4  # header flags
+SPEEDS = (1, 3, 10, 30, 100, 300, 1000, 3000, 10000)  # steps per second
+DEFAULT_SPEED = 300
+BUFFER = 256  # snapshots kept for repeated requests
+MAX_WANT = 120  # two seconds of frames per request at most
+CPU_SHARE = 0.5  # training per request ≤ this share of the playback time it buys
+
+
+def to_f32(values) -> np.ndarray:
+    """float32 of ``values`` clipped to ±FLT_MAX first (so ±inf never appears); NaN kept."""
+    return np.clip(np.asarray(values, dtype=np.float64), -FLT_MAX, FLT_MAX).astype(np.float32)
+
+
+def stride_for(speed: float) -> int:
+    """Steps per snapshot: every step up to 60 steps/s, then ⌈speed / 60⌉."""
+    return max(1, math.ceil(speed / FRAME_RATE))
+
+
+def interval_for(speed: float) -> float:
+    """Seconds of playback per snapshot."""
+    return stride_for(speed) / speed
+
+
+def encode_snapshots(rows) -> np.ndarray:
+    """rows: iterable of (step, epoch, theta (35,), loss (2,), acc (2,)) → SNAPSHOT array."""
+    rows = list(rows)
+    out = np.zeros(len(rows), SNAPSHOT)
+    for i, (step, epoch, theta, loss, acc) in enumerate(rows):
+        theta = np.asarray(theta, dtype=np.float64)
+        if theta.shape != (N_PARAMS,) or not np.all(np.isfinite(theta)):
+            raise ValueError(f"a snapshot needs {N_PARAMS} finite parameters, got {theta}")
+        out[i] = (step, epoch, to_f32(theta), to_f32(loss), to_f32(acc))
+    return out
+
+
+def encode_epochs(metrics) -> np.ndarray:
+    """metrics: iterable of nncore ``Trainer.latest`` dicts → EPOCH array."""
+    metrics = list(metrics)
+    out = np.zeros(len(metrics), EPOCH)
+    for i, m in enumerate(metrics):
+        out[i] = (m["epoch"], m["steps"], to_f32([m["train_loss"], _num(m["test_loss"])]),
+                  to_f32([m["train_acc"], _num(m["test_acc"])]), to_f32(m["grad_norm"]),
+                  to_f32(m["saturation"]))
+    return out
+
+
+def _num(v) -> float:
+    return float("nan") if v is None else float(v)
+
+
+def encode(gen: int, seq: int, flags: int, interval: float, server_step: int,
+           snapshots: np.ndarray, epochs: np.ndarray) -> bytes:
+    """One reply: the header, then the snapshots, then the epoch records."""
+    head = np.array([(MAGIC, gen, seq, flags, interval, len(snapshots), len(epochs),
+                      server_step)], HEADER)
+    return head.tobytes() + snapshots.astype(SNAPSHOT).tobytes() + epochs.astype(EPOCH).tobytes()
+
+
+def decode(payload: bytes) -> dict:
+    """Inverse of :func:`encode` (what the player's JS reads; used by tests and benchmarks)."""
+    head = np.frombuffer(payload, HEADER, count=1)[0]
+    if head["magic"] != MAGIC:
+        raise ValueError("not a Backprop Lab player reply")
+    ns, ne = int(head["n_snap"]), int(head["n_epoch"])
+    off = HEADER.itemsize
+    snaps = np.frombuffer(payload, SNAPSHOT, count=ns, offset=off)
+    epochs = np.frombuffer(payload, EPOCH, count=ne, offset=off + ns * SNAPSHOT.itemsize)
+    if len(payload) != off + ns * SNAPSHOT.itemsize + ne * EPOCH.itemsize:
+        raise ValueError("reply length does not match its header")
+    return {name: head[name].item() for name in HEADER.names} | {"snapshots": snaps,
+                                                                   "epochs": epochs}
+
+
+@dataclass
+class PlayerState:
+    """Per-session server side of the player (kept on the Lab as ``lab.player``)."""
+
+    speed: float = DEFAULT_SPEED
+    gen: int = -1
+    snapshots: deque = field(default_factory=lambda: deque(maxlen=BUFFER))
+    epochs: deque = field(default_factory=lambda: deque(maxlen=BUFFER))
+    first_epoch: dict | None = None  # the epoch-0 metrics of this run, for the charts
+    reply: bytes = b""  # the last reply, drawn again by runs that answer no request
+    requests: int = 0
+    trained: int = 0
+    stopped_running: bool = False  # a pull reached the epoch limit or diverged
+
+    def sync(self, lab) -> None:
+        """A new training run (reset, new data or network) empties the buffers."""
+        if self.gen != lab.generation:
+            self.gen = lab.generation
+            self.snapshots.clear()
+            self.epochs.clear()
+            t = lab.trainer
+            self.first_epoch = dict(t.latest) if t.epoch == 0 else None
+            self.reply = encode(self.gen, 0, flags_of(lab), interval_for(self.speed),
+                                t.steps, encode_snapshots([]), encode_epochs([]))
+
+    def __repr__(self) -> str:
+        return (f"PlayerState(gen={self.gen}, speed={self.speed:g}, "
+                f"buffered={len(self.snapshots)}, requests={self.requests})")
+
+
+def player_state(lab) -> PlayerState:
+    """The session's player state, kept on the Lab as ``lab.player`` (made on first use)."""
+    ps = getattr(lab, "player", None)
+    if not isinstance(ps, PlayerState):
+        ps = PlayerState()
+        lab.player = ps
+    return ps
+
+
+def flags_of(lab) -> int:
+    t = lab.trainer
+    return ((RUNNING if lab.running else 0) | (DIVERGED if t.diverged else 0)
+            | (AT_LIMIT if t.epoch >= lab.settings.epochs_limit else 0))
+
+
+def evaluate(lab) -> tuple[list[float], list[float]]:
+    """Train and test loss L = (1/N) Σ (Ŷ − Y)² and accuracy of the current weights."""
+    d, net = lab.data, lab.net
+    loss, acc = [], []
+    for X, Y in ((d.X_train, d.Y_train), (d.X_test, d.Y_test)):
+        Yh = net.predict(X)
+        loss.append(float(np.sum((Yh - Y) ** 2) / Y.shape[0]))
+        acc.append(float(np.mean(np.argmax(Yh, 1) == np.argmax(Y, 1))))
+    return loss, acc
+
+
+def snapshot_of(lab) -> tuple:
+    t = lab.trainer
+    loss, acc = evaluate(lab)
+    return (t.steps, t.epoch, lab.net.get_flat(), loss, acc)
+
+
+def advance(lab, k: int, on_epoch=None) -> int:
+    """Up to k SGD steps, never past the epoch limit; ``on_epoch(metrics)`` at each epoch
+    end. Stops ``lab.running`` on divergence or at the limit. Returns the steps taken."""
+    t, limit = lab.trainer, lab.settings.epochs_limit
+    done = 0
+    while done < k and not t.diverged and t.epoch < limit:
+        e0 = t.epoch
+        n = t.step(min(k - done, t.steps_left_in_epoch))
+        done += n
+        if t.epoch != e0 and on_epoch is not None:
+            on_epoch(dict(t.latest))
+        if n == 0:
+            break
+    if t.diverged or t.epoch >= limit:
+        lab.running = False
+    return done
+
+
+def parse_request(req) -> dict | None:
+    """A pull request from the browser, validated (None if malformed)."""
+    if not isinstance(req, dict):
+        return None
+    try:
+        out = {k: int(req[k]) for k in ("gen", "have", "want", "seq")}
+        out["ehave"] = int(req.get("ehave", -1))
+    except (KeyError, TypeError, ValueError):
+        return None
+    out["want"] = max(0, min(out["want"], MAX_WANT))
+    return out
+
+
+def answer(lab, ps: PlayerState, req: dict, clock=time.perf_counter) -> bytes:
+    """Reply to one pull: the buffered snapshots after ``have``, topped up by training
+    when fewer than ``want`` are buffered (never while paused, never for another run)."""
+    ps.sync(lab)
+    ps.requests += 1
+    t = lab.trainer
+    speed = ps.speed
+    empty = encode_snapshots([])
+    if req["gen"] != lab.generation:
+        return encode(lab.generation, req["seq"], flags_of(lab), interval_for(speed),
+                      t.steps, empty, encode_epochs([]))
+    have = req["have"]
+    pending = [s for s in ps.snapshots if s[0] > have]
+    need = req["want"] - len(pending)
+    if need > 0 and lab.running:
+        stride = stride_for(speed)
+        budget = CPU_SHARE * req["want"] * interval_for(speed)
+        start = clock()
+        for _ in range(need):
+            got = []
+            done = advance(lab, stride, got.append)
+            ps.stopped_running |= not lab.running
+            if got:
+                ps.epochs.append(got[-1])
+            if done:
+                ps.trained += done
+                snap = snapshot_of(lab)
+                ps.snapshots.append(snap)
+                pending.append(snap)
+            if not lab.running or not done or clock() - start > budget:
+                break
+    epochs = [m for m in ps.epochs if m["epoch"] > req["ehave"]]
+    ps.reply = encode(lab.generation, req["seq"], flags_of(lab), interval_for(speed),
+                      t.steps, encode_snapshots(pending[:MAX_WANT]), encode_epochs(epochs))
+    return ps.reply

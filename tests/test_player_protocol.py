@@ -1,0 +1,193 @@
+"""The player's wire format and pull protocol, without a browser (lab/player/protocol.py)."""
+
+import numpy as np
+import pytest
+
+from lab.player import protocol as P
+from lab.state import Settings, new_lab, reset
+from lab.training import pull
+
+
+def playing(**settings):
+    lab = new_lab(Settings(**settings))
+    lab.running = True
+    return lab, P.PlayerState()
+
+
+def req(lab, have, want=10, seq=1, ehave=-1, gen=None):
+    return {"gen": lab.generation if gen is None else gen, "have": have, "want": want,
+            "seq": seq, "ehave": ehave}
+
+
+def steps_of(reply: bytes) -> list[int]:
+    return P.decode(reply)["snapshots"]["step"].tolist()
+
+
+# ------------------------------------------------------------------ encoder / decoder
+def test_round_trip_keeps_every_field_and_float32_values():
+    rng = np.random.default_rng(0)
+    theta = rng.normal(size=P.N_PARAMS)
+    snaps = P.encode_snapshots([(7, 1, theta, [0.5, 0.25], [0.75, 1.0])])
+    m = {"epoch": 1, "steps": 7, "train_loss": 0.5, "test_loss": None, "train_acc": 0.75,
+         "test_acc": None, "grad_norm": [1.0, 2.0, 3.0], "saturation": [0.1, 0.2]}
+    raw = P.encode(3, 9, P.RUNNING, 1 / 60, 7, snaps, P.encode_epochs([m]))
+    assert len(raw) == P.HEADER.itemsize + P.SNAPSHOT.itemsize + P.EPOCH.itemsize == 28 + 164 + 44
+    d = P.decode(raw)
+    assert (d["gen"], d["seq"], d["flags"], d["server_step"], d["n_snap"], d["n_epoch"]) == (
+        3, 9, P.RUNNING, 7, 1, 1)
+    s = d["snapshots"][0]
+    assert s["step"] == 7 and s["epoch"] == 1
+    np.testing.assert_array_equal(s["theta"], theta.astype(np.float32))
+    np.testing.assert_array_equal(s["loss"], [0.5, 0.25])
+    e = d["epochs"][0]
+    assert e["epoch"] == 1 and e["step"] == 7
+    assert np.isnan(e["loss"][1]) and np.isnan(e["acc"][1])  # no test set: NaN, not 0
+    np.testing.assert_array_equal(e["grad_norm"], np.float32([1, 2, 3]))
+
+
+def test_huge_values_are_clipped_before_the_float32_cast():
+    big = [1e39, -1e39, np.inf, -np.inf, 3e38, 1.5]
+    theta = np.zeros(P.N_PARAMS)
+    theta[:4] = [1e39, -1e39, 5e38, 1e300]
+    m = {"epoch": 1, "steps": 1, "train_loss": 1e39, "test_loss": np.inf, "train_acc": 1,
+         "test_acc": 1, "grad_norm": big[:3], "saturation": [0, 0]}
+    raw = P.encode(0, 0, 0, 0.1, 1, P.encode_snapshots([(1, 0, theta, big[:2], big[2:4])]),
+                   P.encode_epochs([m]))
+    d = P.decode(raw)  # tested on the decoded arrays: a text search cannot see base64 infs
+    s, e = d["snapshots"][0], d["epochs"][0]
+    for arr in (s["theta"], s["loss"], s["acc"], e["loss"], e["grad_norm"]):
+        assert np.all(np.isfinite(arr)), arr
+    assert s["theta"][0] == P.FLT_MAX and s["theta"][1] == -P.FLT_MAX
+    np.testing.assert_array_equal(s["loss"], np.float32([P.FLT_MAX, -P.FLT_MAX]))
+    np.testing.assert_array_equal(P.to_f32(big), np.float32(
+        [P.FLT_MAX, -P.FLT_MAX, P.FLT_MAX, -P.FLT_MAX, 3e38, 1.5]))
+
+
+def test_nan_metrics_stay_nan_and_nan_parameters_are_refused():
+    assert np.isnan(P.to_f32([np.nan])[0])
+    theta = np.zeros(P.N_PARAMS)
+    theta[5] = np.nan
+    with pytest.raises(ValueError, match="finite"):
+        P.encode_snapshots([(1, 0, theta, [0, 0], [0, 0])])
+    with pytest.raises(ValueError, match="35"):
+        P.encode_snapshots([(1, 0, np.zeros(34), [0, 0], [0, 0])])
+
+
+def test_decode_rejects_foreign_or_truncated_bytes():
+    raw = P.encode(0, 0, 0, 0.1, 0, P.encode_snapshots([(1, 0, np.zeros(35), [0, 0], [0, 0])]),
+                   P.encode_epochs([]))
+    with pytest.raises(ValueError):
+        P.decode(raw[:-4])
+    with pytest.raises(ValueError):
+        P.decode(b"XXXX" + raw[4:])
+
+
+def test_stride_and_interval_follow_the_speed():
+    assert [P.stride_for(s) for s in (1, 60, 61, 300, 10000)] == [1, 1, 2, 5, 167]
+    assert P.interval_for(1) == 1.0 and P.interval_for(300) == pytest.approx(1 / 60)
+
+
+# ------------------------------------------------------------------ the pull protocol
+def test_pull_trains_what_is_missing_one_snapshot_per_stride():
+    lab, ps = playing()
+    ps.speed = 300  # stride 5
+    raw = P.answer(lab, ps, req(lab, have=0, want=10))
+    assert steps_of(raw) == list(range(5, 55, 5))
+    assert lab.trainer.steps == 50
+    d = P.decode(raw)
+    assert d["server_step"] == 50 and d["flags"] & P.RUNNING
+    # each snapshot holds the weights and metrics of its step: the last is lab.net now
+    np.testing.assert_array_equal(d["snapshots"]["theta"][-1],
+                                  lab.net.get_flat().astype(np.float32))
+    loss, _ = P.evaluate(lab)
+    np.testing.assert_allclose(d["snapshots"]["loss"][-1], loss, rtol=1e-6)
+
+
+def test_a_lost_reply_is_sent_again_without_training_more():
+    lab, ps = playing()
+    first = P.answer(lab, ps, req(lab, have=0, want=8, seq=1))
+    steps = lab.trainer.steps
+    # the fragment run that carried `first` was interrupted: the player asks again
+    again = P.answer(lab, ps, req(lab, have=0, want=8, seq=2))
+    assert lab.trainer.steps == steps
+    assert steps_of(again) == steps_of(first)
+    assert P.decode(again)["seq"] == 2
+
+
+def test_a_gap_is_filled_and_duplicates_are_not_sent():
+    lab, ps = playing()
+    got = steps_of(P.answer(lab, ps, req(lab, have=0, want=6)))
+    # the player holds up to the third snapshot only (a reply partly lost): it gets the rest
+    part = steps_of(P.answer(lab, ps, req(lab, have=got[2], want=6)))
+    assert part[:3] == got[3:] and len(part) == 6 and part == sorted(set(part))
+    assert all(s > got[2] for s in part)
+
+
+def test_paused_or_hidden_costs_nothing():
+    lab, ps = playing()
+    lab.running = False
+    raw = P.answer(lab, ps, req(lab, have=0, want=30))
+    assert steps_of(raw) == [] and lab.trainer.steps == 0
+    assert not P.decode(raw)["flags"] & P.RUNNING
+
+
+def test_reset_starts_a_new_stream():
+    lab, ps = playing()
+    P.answer(lab, ps, req(lab, have=0, want=10))
+    old = lab.generation
+    reset(lab)
+    lab.running = True
+    stale = P.answer(lab, ps, req(lab, have=50, want=10, gen=old))
+    assert steps_of(stale) == [] and P.decode(stale)["gen"] == lab.generation
+    assert lab.trainer.steps == 0  # a request for the old run trains nothing
+    fresh = steps_of(P.answer(lab, ps, req(lab, have=0, want=3)))
+    assert fresh[0] == P.stride_for(ps.speed) and len(ps.snapshots) == 3
+
+
+def test_divergence_stops_play_and_never_sends_non_finite_weights():
+    lab, ps = playing(lr=10.0, batch_size=1, momentum=0.9)
+    ps.speed = 1000
+    replies = [P.answer(lab, ps, req(lab, have=-1, want=60, seq=k)) for k in range(20)]
+    assert lab.trainer.diverged and not lab.running and ps.stopped_running
+    for raw in replies:
+        d = P.decode(raw)
+        assert np.all(np.isfinite(d["snapshots"]["theta"]))
+    assert P.decode(replies[-1])["flags"] & P.DIVERGED
+    assert P.decode(replies[-1])["server_step"] == lab.trainer.steps
+
+
+def test_the_epoch_limit_is_never_passed():
+    lab, ps = playing(epochs_limit=2)
+    ps.speed = 10000  # stride 167 > one epoch (9 steps)
+    P.answer(lab, ps, req(lab, have=0, want=5))
+    assert lab.trainer.epoch == 2 and not lab.running
+    assert P.decode(ps.reply)["flags"] & P.AT_LIMIT
+
+
+def test_epoch_records_after_ehave_only():
+    lab, ps = playing()
+    d = P.decode(P.answer(lab, ps, req(lab, have=0, want=30)))
+    epochs = d["epochs"]["epoch"].tolist()
+    assert epochs and epochs == sorted(epochs) and epochs[-1] == lab.trainer.epoch
+    later = P.decode(P.answer(lab, ps, req(lab, have=lab.trainer.steps, want=1,
+                                           ehave=epochs[-1])))
+    assert all(e > epochs[-1] for e in later["epochs"]["epoch"].tolist())
+
+
+def test_training_per_request_is_bounded_by_a_cpu_share():
+    lab, ps = playing()
+    ticks = iter(range(0, 10**6, 10))  # a clock that jumps 10 s per look
+
+    P.answer(lab, ps, req(lab, have=0, want=60), clock=lambda: next(ticks))
+    assert len(ps.snapshots) == 1
+
+
+@pytest.mark.parametrize("bad", [None, 3, {}, {"gen": 0}, {"gen": "x", "have": 0, "want": 1,
+                                                                "seq": 0}])
+def test_malformed_requests_are_ignored(bad):
+    lab, ps = playing()
+    assert pull(lab, ps, bad) is None and lab.trainer.steps == 0
+
+
+def test_want_is_capped():
+    assert P.parse_request({"gen": 0, "have": 0, "want": 10**6, "seq": 1})["want"] == P.MAX_WANT
