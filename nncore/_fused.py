@@ -49,15 +49,23 @@ class FusedSGD:
     def load(self, net: MLP) -> None:
         """θ ← the network's W, b. Also the rollback point: until the next update a
         rollback restores exactly these weights (and the current velocity)."""
+        self._write(net)
+        self._snapshot()
+
+    def sync(self, net: MLP) -> bool:
+        """θ ← the network's W, b; True if that changed θ (the net was edited since the
+        last store), and then those weights are the new rollback point."""
+        self._tmp[...] = self.theta  # one flat comparison is cheaper than one per array
+        self._write(net)
+        if np.array_equal(self.theta, self._tmp):
+            return False
+        self._snapshot()
+        return True
+
+    def _write(self, net: MLP) -> None:
         for q in range(self.L):
             self.Wt[q][:-1] = net.W[q].T
             self.Wt[q][-1] = net.b[q]
-        self._snapshot()
-
-    def holds(self, net: MLP) -> bool:
-        """True when θ equals the network's W, b bit for bit (nobody edited the net)."""
-        return all(np.array_equal(self.Wt[q][:-1].T, net.W[q])
-                   and np.array_equal(self.Wt[q][-1], net.b[q]) for q in range(self.L))
 
     def store(self, net: MLP) -> None:
         for q in range(self.L):

@@ -225,8 +225,7 @@ class Trainer:
         number of steps taken and kept. The network's W, b are current on return."""
         k = check_int("k", k, 0)
         f = self._f
-        if not f.holds(self.net):  # edited between calls: these weights are the new start
-            f.load(self.net)
+        if f.sync(self.net):  # edited between calls: these weights are the new start
             self._undo, self._given = None, True
         start = self.steps
         try:

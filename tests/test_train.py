@@ -332,4 +332,9 @@ def test_fused_rollback_point_is_the_loaded_weights_until_the_first_update():
     f.theta += 1.0  # anything done to θ without an update
     f.rollback()
     np.testing.assert_array_equal(f.theta, theta)  # the loaded θ, never the zeros it began as
-    assert f.holds(net)
+    assert not f.sync(net)  # θ is the net's again: nothing changed
+    net.W[1][0, 0] += 1.0
+    f.theta += 1.0
+    assert f.sync(net)  # an edit: θ takes it, and it is the new rollback point
+    f.rollback()
+    np.testing.assert_array_equal(f.Wt[1][0, 0], net.W[1][0, 0])
