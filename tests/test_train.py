@@ -263,19 +263,25 @@ def test_a_step_undone_at_the_end_of_its_epoch_takes_the_epoch_back_too():
     assert "whole training set" in t.message
 
 
-@pytest.mark.parametrize("fresh", [False, True])
-def test_weights_already_blown_up_stop_training_and_are_left_as_they_are(fresh):
+@pytest.mark.parametrize("case", ["stepped", "unstepped", "fresh"])
+def test_weights_already_blown_up_stop_training_and_are_left_as_they_are(case):
     (X, Y), _ = data()
     net = MLP(sizes=(2, 3, 4, 2), activation="tanh", seed=0)
     t = Trainer(net, X, Y, lr=10.0, seed=0)
+    if case == "stepped":  # its last step could be undone, but the edit came after it
+        t.lr = 0.01
+        t.step(3)
+        t.lr = 10.0
+    steps = t.steps
     blow_up(net, X, Y)
+    fresh = case == "fresh"
     assert net.loss(X, Y) > 1e40
     if fresh:  # a fresh trainer takes them as its start; so make them non-finite
         net.W[2][0, 0] = np.nan
         t = Trainer(net, X, Y, lr=10.0, seed=0)
     blown = params(net)
     assert t.step(1) == 0
-    assert t.diverged and t.steps == 0
+    assert t.diverged and t.steps == (0 if fresh else steps)
     for p, s in zip(net.W + net.b, blown):
         np.testing.assert_array_equal(p, s)  # NaN compares equal here; never zeros
     assert "given to the trainer" in t.message and "left as they are" in t.message
@@ -338,3 +344,18 @@ def test_fused_rollback_point_is_the_loaded_weights_until_the_first_update():
     assert f.sync(net)  # an edit: θ takes it, and it is the new rollback point
     f.rollback()
     np.testing.assert_array_equal(f.Wt[1][0, 0], net.W[1][0, 0])
+
+
+def test_a_recorded_epoch_end_is_never_undone():
+    """If the first batch of the next epoch finds the loss beyond the limit, the step
+    that ended the recorded epoch stays: training stops and the weights are left."""
+    (X, Y), _ = data()
+    net = MLP(seed=0)
+    t = Trainer(net, X, Y, lr=0.1, batch_size=16, seed=0)
+    t.step_epoch()
+    kept, history = params(net), list(t.history.train_loss)
+    t._loss_limit = 1e-9  # white box: the only way to make that batch exceed the limit
+    assert t.step(1) == 0
+    assert t.diverged and (t.steps, t.epoch) == (5, 1) and t.history.train_loss == history
+    assert_same(net, kept)
+    assert "reached after step 5" in t.message and "left as they are" in t.message
