@@ -361,7 +361,8 @@ class Trainer:
             before = (f"those after step {self.steps}" if self.steps
                       else "the ones training started from")
             outcome = (f"Step {s} was undone: the weights are {before} "
-                       f"({self.steps} steps, {self.epoch} epochs complete).")
+                       f"({_count(self.steps, 'step')}, {_count(self.epoch, 'epoch')} "
+                       "complete).")
         else:
             given = "given to the trainer" if self._given else f"reached after step {s}"
             where = f"at the weights {given}, on {measured_on}"
@@ -397,6 +398,10 @@ def _rows_like(name: str, Y, X: np.ndarray, n_out: int) -> np.ndarray:
     if Y.shape[0] != X.shape[0]:
         raise ValueError(f"{name} must have {X.shape[0]} rows like X, got shape {Y.shape}")
     return Y
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _accuracy(Y_hat: np.ndarray, Y: np.ndarray) -> float:

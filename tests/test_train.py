@@ -293,9 +293,10 @@ def test_divergence_message_agrees_with_the_counters():
     t.step(10_000)
     assert t.diverged and t.steps > 0
     m = t.message
-    assert f"after step {t.steps + 1} (in epoch " in m, m
+    assert f"after step {t.steps + 1} (in epoch {t.epoch + 1})" in m, m
     assert f"Step {t.steps + 1} was undone: the weights are those after step {t.steps} " in m
-    assert f"({t.steps} steps, {t.epoch} epochs complete)" in m
+    steps = f"{t.steps} step" + ("s" if t.steps != 1 else "")
+    assert f"({steps}, {t.epoch} epochs complete)" in m
     assert "learning rate γ = 5" in m and "batch size 1" in m
     assert "Lower the learning rate (or raise the batch size) and reset." in m
 
