@@ -1,8 +1,10 @@
 """Backprop Lab: backpropagation made visible. Run: streamlit run app.py"""
 
+from pathlib import Path
+
 import streamlit as st
 
-from lab.panels.common import get_lab
+from lab.panels.common import apply_settings, get_lab
 from lab.panels.gradcheck_panel import gradcheck_panel
 from lab.panels.network_view import form_picker, network_view
 from lab.panels.one_step import one_step_panel
@@ -10,47 +12,45 @@ from lab.panels.sample_picker import sample_picker
 from lab.panels.sidebar import sidebar
 from lab.panels.training import training_panel
 
-st.set_page_config(page_title="Backprop Lab", page_icon="🧮", layout="wide")
-# Streamlit's default side padding (5 rem) costs the network picture 160 px at 1280 px.
-# Wide equations (a mini-batch's matrices) scroll sideways instead of being cut off.
-st.markdown("<style>.block-container{padding:2.2rem 1.2rem 2rem 1.2rem}"
-            "[data-testid=stMarkdownContainer]:has(.katex-display){overflow-x:auto}"
-            ".katex-display{overflow-y:hidden;padding-bottom:6px}</style>",
-            unsafe_allow_html=True)
-lab = get_lab()
-sidebar(lab)
+DERIVATION = Path(__file__).parent / "docs" / "backprop.md"
+TABS = ["Backprop, step by step", "Train", "Gradient check", "Derivation"]
 
-st.markdown("## Backprop Lab")
-st.caption("A 2-3-4-2 network (tanh hidden layers, linear outputs, mean squared error) with "
-           "every number of its forward and backward pass: the picture and the seed's matrix "
-           "equations, in step.")
-if lab.notice:
-    st.info(lab.notice, icon="ℹ️")
+st.set_page_config(page_title="Backprop Lab", page_icon=":material/hub:", layout="wide")
+# Streamlit's default side padding (5 rem) costs the network picture 160 px at 1280 px.
+st.html("<style>.block-container{padding:3.6rem 1.2rem 2rem 1.2rem}</style>")
+lab = get_lab()
+with st.sidebar:  # the title lives in the sidebar: the main area starts with the tabs
+    st.markdown("## Backprop Lab")
+    st.caption("A 2-3-4-2 network (tanh hidden layers, linear outputs, mean squared error) "
+               "with every number of its forward and backward pass: the picture and the "
+               "matrix equations of backprop, in step.")
+apply_settings(lab, sidebar(lab))
+if lab.notice:  # a toast, not a box above the tabs: the page below must not shift
+    st.toast(lab.notice, icon=":material/info:")
     lab.notice = ""
 
-step_tab, train_tab, check_tab = st.tabs(["Backprop, step by step", "Train", "Gradient check"])
-PAUSE_FIRST = ("Training is running: the Train tab shows the weights as they change. Pause "
-               "it there to step through backprop, or check the gradients, at the current "
-               "weights.")
-with step_tab:
-    # While training plays, the step-by-step view would show stale weights, and its
-    # heavy elements slow every live redraw of the Train tab (measured: ~15 %).
-    if lab.running:
-        st.info(PAUSE_FIRST, icon="⏸️")
-    else:
-        form_picker(lab)
-        network_view(lab)
+
+# Lazy tabs: only the open tab's body runs, so a click costs only what is on screen.
+step_tab, train_tab, check_tab, doc_tab = st.tabs(TABS, key="tab", on_change="rerun")
+if step_tab.open:
+    with step_tab:
+        form = form_picker()
+        picture = st.container()
         pick, step = st.columns([1, 1])
         with pick:
             st.markdown("##### What flows through")
-            sample_picker(lab)
+            view = sample_picker(lab, form)  # read before anything that shows it is drawn
         with step:
             st.markdown("##### One step of gradient descent")
-            one_step_panel(lab)
-with train_tab:
-    training_panel(lab)
-with check_tab:
-    if lab.running:
-        st.info(PAUSE_FIRST, icon="⏸️")
-    else:
+            one_step_panel(lab, view)
+        with picture:
+            network_view(lab, view)
+if train_tab.open:
+    with train_tab:
+        training_panel(lab)
+if check_tab.open:
+    with check_tab:
         gradcheck_panel(lab)
+if doc_tab.open:
+    with doc_tab:
+        st.markdown(DERIVATION.read_text(encoding="utf-8"))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from nncore import DEFAULTS, MLP, Trainer, datasets, sgd_update
+from nncore import DEFAULTS, MLP, Trainer, datasets, divergence_message, sgd_update
 
 from .passdata import PassData, compute_pass
 
@@ -35,7 +35,7 @@ class Settings:
     lr: float = DEFAULTS.lr
     batch_size: int = DEFAULTS.batch_size
     momentum: float = DEFAULTS.momentum
-    epochs_limit: int = 1000
+    epochs_limit: int = 10_000
 
 
 @dataclass
@@ -66,7 +66,11 @@ def make_data(s: Settings) -> Data:
 
 @dataclass
 class Lab:
-    """One session: settings, data, the network, its trainer and what the views show."""
+    """One session: settings, data, the network, its trainer, and the last single step.
+
+    What the views show (stage, form, sample, batch size) is owned by their widgets,
+    not mirrored here: the panels read it from the widgets and pass it on.
+    """
 
     settings: Settings
     data: Data
@@ -74,16 +78,36 @@ class Lab:
     trainer: Trainer
     running: bool = False
     notice: str = ""
-    stage: int = 0
-    form: str = "sample"
-    sample: int = 0
-    view_batch: int = 4
     last_step: dict | None = None
     # bumped by every reset: a new training run (live views restart their streams)
     generation: int = 0
     # the live view's secondary figures and when they were built (time.monotonic())
     slow_figs: dict = field(default_factory=dict)
     slow_figs_at: float = float("-inf")
+
+
+@dataclass(frozen=True)
+class View:
+    """What flows through the step-by-step view: the form of the equations ("sample" or
+    "batch") and the training rows, (1,) for a sample or (N,) for a mini-batch."""
+
+    form: str
+    indices: np.ndarray
+
+    @property
+    def what(self) -> str:
+        i = self.indices
+        return f"sample {i[0]}" if i.size == 1 else f"the mini-batch of {i.size} (rows " \
+            + ", ".join(str(k) for k in i) + ")"
+
+
+def view_indices(n: int, form: str, sample: int, batch: int) -> np.ndarray:
+    """Training rows shown by the network view: the picked sample (clipped to 0 … n−1),
+    or in the batch form ``batch`` consecutive rows starting at it (wrapping around)."""
+    i = int(np.clip(sample, 0, n - 1))
+    if form == "sample":
+        return np.array([i])
+    return (i + np.arange(min(int(batch), n))) % n
 
 
 def new_lab(settings: Settings | None = None, data: Data | None = None) -> Lab:
@@ -123,7 +147,6 @@ def change(lab: Lab, data: Data | None = None, **changes) -> str:
         return ""
     if changed & set(DATA_FIELDS):
         lab.data = data if data is not None else make_data(new)
-        lab.sample = min(lab.sample, lab.data.X_train.shape[0] - 1)
     if changed & (set(DATA_FIELDS) | set(NET_FIELDS)):
         trained = lab.trainer.steps > 0
         reset(lab)
@@ -136,33 +159,37 @@ def change(lab: Lab, data: Data | None = None, **changes) -> str:
     return ""
 
 
-def view_indices(lab: Lab) -> np.ndarray:
-    """Training rows shown by the network view: the picked sample, or a mini-batch of
-    ``view_batch`` consecutive rows starting at it (wrapping around)."""
-    n = lab.data.X_train.shape[0]
-    i = int(np.clip(lab.sample, 0, n - 1))
-    if lab.form == "sample":
-        return np.array([i])
-    return (i + np.arange(min(lab.view_batch, n))) % n
+def current_pass(lab: Lab, view: View) -> PassData:
+    return compute_pass(lab.net, lab.data.X_train, lab.data.Y_train, view.indices,
+                        lab.settings.lr, view.form)
 
 
-def current_pass(lab: Lab) -> PassData:
-    return compute_pass(lab.net, lab.data.X_train, lab.data.Y_train, view_indices(lab),
-                        lab.settings.lr, lab.form)
+def apply_one_step(lab: Lab, view: View) -> dict:
+    """θ ← θ − γ∇L on the viewed rows; records before → after.
 
-
-def apply_one_step(lab: Lab) -> dict:
-    """θ ← θ − γ∇L on the viewed sample or batch; records before → after."""
-    idx = view_indices(lab)
+    Guarded by the trainer's divergence rule: if the loss after the step is not finite
+    or above ``trainer.loss_limit``, the step is undone (the weights stay exactly as they
+    were) and ``lab.last_step["message"]`` says why.
+    """
+    idx = view.indices
     X, Y = lab.data.X_train[idx], lab.data.Y_train[idx]
     net = lab.net
     before = net.copy()
     g = net.gradients(X, Y)
     sgd_update(net, g, lab.settings.lr)
+    after = net.loss(X, Y)
+    message = ""
+    if not after <= lab.trainer.loss_limit:  # also true for NaN
+        for q in range(net.L):
+            net.W[q][...] = before.W[q]
+            net.b[q][...] = before.b[q]
+        t = lab.trainer
+        message = divergence_message(after, lr=t.lr, batch_size=idx.size, momentum=0.0,
+                                     where=f"in the single SGD step on {view.what}")
     lab.last_step = {
         "indices": idx, "lr": lab.settings.lr, "loss_before": g.loss,
-        "loss_after": net.loss(X, Y), "W_before": before.W, "b_before": before.b,
+        "loss_after": after, "W_before": before.W, "b_before": before.b,
         "W_after": [w.copy() for w in net.W], "b_after": [b.copy() for b in net.b],
-        "dW": g.dW, "db": g.db,
+        "dW": g.dW, "db": g.db, "undone": bool(message), "message": message,
     }
     return lab.last_step

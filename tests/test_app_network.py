@@ -1,4 +1,5 @@
-"""AppTest: the network view, its equations with numbers, picker, one step, reset, grad check."""
+"""AppTest: the step-by-step view. Every assertion reads the page after exactly the one
+run a user's interaction causes (no extra rerun that could hide a view lagging behind)."""
 
 import numpy as np
 import pytest
@@ -17,8 +18,25 @@ def fresh_net_and_data():
 
 
 def numeric_latex(at, i=0):
-    """The i-th equation's numeric line (the panel writes symbolic, numeric, shapes)."""
+    """The i-th equation's numeric line (the view writes symbolic, numeric, shapes)."""
     return at.latex[3 * i + 1].value
+
+
+def heading(at) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("#### "))
+
+
+def scatter_ring(at) -> list[int]:
+    """Sample ids circled on the picker scatter (its last trace, "flowing through")."""
+    import json
+    spec = json.loads(at.get("plotly_chart")[1].proto.spec)
+    ring = spec["data"][-1]
+    assert ring["name"] == "flowing through"
+    cd = ring["customdata"]
+    if isinstance(cd, dict):  # base64-packed by Plotly
+        import base64
+        cd = np.frombuffer(base64.b64decode(cd["bdata"]), dtype=cd["dtype"]).tolist()
+    return [int(v) for v in cd]
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +52,34 @@ def test_every_stage_renders_in_both_forms(app, form):
         at.select_slider(key="stage").set_value(k).run()
         assert not at.exception, (form, STAGES[k].key, [e.message for e in at.exception])
         assert len(at.latex) >= 3
-        spec = at.get("plotly_chart")[0].proto.spec
-        assert len(spec) <= 150_000  # the network figure with all its frames
+        assert heading(at) == "#### " + build_stages(3, form)[k].title
+        assert len(at.get("plotly_chart")[0].proto.spec) <= 25_000  # one stage, no frames
+
+
+def test_typed_sample_shows_at_once_in_equations_picture_and_ring():
+    at = run_app()
+    net, d = fresh_net_and_data()
+    at.select_slider(key="stage").set_value(1).run()  # z1 = W1 x + b1
+    at.number_input(key="sample_index").set_value(7).run()  # the one run of this change
+    x = d.X_train[7]
+    f = net.forward_sample(x)
+    np.testing.assert_allclose(numbers(numeric_latex(at)),
+                               flat(net.W[0], x, net.b[0], f.z[0]), atol=5e-4)
+    assert scatter_ring(at) == [7]
+    assert any(c.value.startswith(f"sample 7: x = ({x[0]:.3f}, {x[1]:.3f})") for c in at.caption)
+    node_text = __import__("json").loads(at.get("plotly_chart")[0].proto.spec)["data"][26]["text"]
+    assert node_text[:2] == [f"{x[0]:.2f}", f"{x[1]:.2f}"]
+
+
+def test_batch_size_change_shows_at_once():
+    at = run_app()
+    at.radio(key="form").set_value("batch").run()
+    at.select_slider(key="stage").set_value(0).run()
+    at.slider(key="view_batch_size").set_value(6).run()
+    _, d = fresh_net_and_data()
+    np.testing.assert_allclose(numbers(numeric_latex(at)), flat(d.X_train[:6], d.Y_train[:6]),
+                               atol=5e-4)
+    assert scatter_ring(at) == [0, 1, 2, 3, 4, 5]
 
 
 def test_equation_numbers_equal_nncore_sample_form():
@@ -45,9 +89,6 @@ def test_equation_numbers_equal_nncore_sample_form():
     x, y = d.X_train[7], d.Y_train[7]
     f = net.forward_sample(x)
     g = net.backward_sample(f, y)
-    at.select_slider(key="stage").set_value(1).run()  # z1 = W1 x + b1
-    np.testing.assert_allclose(numbers(numeric_latex(at)),
-                               flat(net.W[0], x, net.b[0], f.z[0]), atol=5e-4)
     at.select_slider(key="stage").set_value(8).run()  # δ2 = σ'(z2) ⊙ (W3ᵀ δ3)
     assert STAGES[8].key == "delta2"
     np.testing.assert_allclose(numbers(numeric_latex(at)),
@@ -68,28 +109,47 @@ def test_equation_numbers_equal_nncore_batch_form():
     f = net.forward(X)
     g = net.backward(f, Y)
     at.select_slider(key="stage").set_value(7).run()  # Δ3 = (2/N)(Ŷ − Y)
-    assert STAGES[7].key == "delta3"
-    got = numbers(numeric_latex(at))
-    np.testing.assert_allclose(got, flat(f.A[3], Y, g.delta[2]), atol=5e-4)
-    at.select_slider(key="stage").set_value(10).run()  # ∂L/∂W^(1) = Δ1ᵀ X
-    got = numbers(numeric_latex(at, 0))
-    np.testing.assert_allclose(got, flat(g.delta[0].T, X, g.dW[0], g.db[0]), atol=5e-4)
-    # the extra line: batch gradient = mean of per-sample gradients
-    mean_line = numeric_latex(at, 3)
-    assert r"\frac{1}{3}" in mean_line
+    assert heading(at).startswith("#### Backward: Δ⁽³⁾ = (2/N)(Ŷ − Y)")
+    np.testing.assert_allclose(numbers(numeric_latex(at)), flat(f.A[3], Y, g.delta[2]),
+                               atol=5e-4)
+    at.select_slider(key="stage").set_value(8).run()  # Δ2 = (Δ3 W3) ⊙ σ'(Z2): W, not Wᵀ
+    np.testing.assert_allclose(numbers(numeric_latex(at)),
+                               flat(g.delta[2], net.W[2], 1 - np.tanh(f.Z[1]) ** 2, g.delta[1]),
+                               atol=5e-4)
+    at.select_slider(key="stage").set_value(10).run()  # ∂L/∂W^(1) = Δ1ᵀ X, Δ1 printed ⊤
+    np.testing.assert_allclose(numbers(numeric_latex(at, 0)), flat(g.delta[0], X, g.dW[0]),
+                               atol=5e-4)
+    np.testing.assert_allclose(numbers(numeric_latex(at, 1)), flat(g.delta[0], g.db[0]),
+                               atol=5e-4)
+    assert r"\frac{1}{3}" in numeric_latex(at, 6)  # the mean of the per-sample gradients
 
 
-def test_stage_buttons_wrap_around():
+def test_stage_buttons_stop_at_the_ends():
     at = run_app()
     at.button(key="prev_stage").click().run()
-    assert at.select_slider(key="stage").value == len(STAGES) - 1
-    at.button(key="next_stage").click().run()
     assert at.select_slider(key="stage").value == 0
     at.button(key="next_stage").click().run()
     assert at.select_slider(key="stage").value == 1
+    assert heading(at) == "#### " + STAGES[1].title
 
 
-def test_one_step_updates_weights_and_reset_restores_them():
+def test_play_moves_slider_heading_picture_and_equations_together():
+    at = run_app()
+    at.toggle(key="play_stages").set_value(True).run()
+    import json
+    for _ in range(14):
+        k = at.select_slider(key="stage").value
+        assert heading(at) == "#### " + STAGES[k].title
+        fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+        assert any(f"{k + 1}/12" in m.value for m in at.markdown)
+        rings = fig["data"][26]["marker"]["line"]["width"]
+        assert len(rings) == 11
+        at.run()  # one tick of the play timer
+    assert at.select_slider(key="stage").value == len(STAGES) - 1
+    assert at.toggle(key="play_stages").value is False  # the last stage ends the play
+
+
+def test_one_step_uses_the_rows_just_picked_and_reset_restores_them():
     at = run_app()
     at.number_input(key="sample_index").set_value(3).run()
     net, d = fresh_net_and_data()
@@ -102,17 +162,41 @@ def test_one_step_updates_weights_and_reset_restores_them():
         np.testing.assert_allclose(lab.net.W[q], net.W[q] - lr * g.dW[q], atol=1e-15)
     assert lab.last_step["loss_after"] < lab.last_step["loss_before"]
     assert len(at.metric) >= 1
+    # the update equation shown is this step's: old − γ ∂L/∂W = new, for W^(3)
+    eq = next(lt.value for lt in at.latex if r"\leftarrow" in lt.value and "W" in lt.value)
+    step_line = at.latex[[lt.value for lt in at.latex].index(eq) + 1].value
+    np.testing.assert_allclose(numbers(step_line),
+                               flat(net.W[2], lr, g.dW[2], lab.net.W[2]), atol=5e-4)
     at.button(key="reset").click().run()
     lab = at.session_state["lab"]
     assert all(np.array_equal(a, b) for a, b in zip(lab.net.W + lab.net.b, net.W + net.b))
 
 
-def test_gradient_check_panel_passes():
+def test_one_step_that_blows_up_is_undone_with_a_message():
     at = run_app()
-    assert any("Pass" in s.value for s in at.success)
+    at.select_slider(key="lr").set_value(10.0).run()
+    for _ in range(14):
+        at.button(key="apply_step").click().run()
+        lab = at.session_state["lab"]
+        assert all(np.isfinite(w).all() for w in lab.net.W)
+    assert lab.last_step["undone"], "γ = 10 on one sample never hit the divergence rule"
+    before = [w.copy() for w in lab.net.W]
+    assert any("learning rate" in e.value for e in at.error)
+    at.button(key="apply_step").click().run()
+    # an undone step leaves every weight exactly as it was, never zero
+    lab = at.session_state["lab"]
+    assert all(np.array_equal(a, b) for a, b in zip(lab.net.W, before))
+    assert any(np.abs(w).max() > 0 for w in lab.net.W)
+
+
+def test_gradient_check_tab_passes_on_the_picked_sample():
+    at = run_app()
+    at.number_input(key="sample_index").set_value(5).run()
+    at.session_state["tab"] = "Gradient check"
+    at.run()
+    assert any("Pass" in s.value and "sample 5" in s.value for s in at.success)
     table = at.dataframe[0].value
     assert len(table) == 35
-    assert (table["relative error"] <= 1e-7).all()
 
 
 def test_out_of_range_sample_index_is_clamped_when_data_shrinks():
@@ -120,4 +204,14 @@ def test_out_of_range_sample_index_is_clamped_when_data_shrinks():
     at.number_input(key="sample_index").set_value(279).run()
     at.slider(key="n_samples").set_value(50).run()
     assert not at.exception
-    assert at.number_input(key="sample_index").value <= 34
+    assert at.number_input(key="sample_index").value == 34
+    assert scatter_ring(at) == [34]
+
+
+def test_only_the_open_tab_runs():
+    at = run_app()
+    assert len(at.get("plotly_chart")) == 2  # network picture and sample scatter
+    at.session_state["tab"] = "Derivation"
+    at.run()
+    assert not at.get("plotly_chart") and not at.get("bidi_component")
+    assert any("Backward pass" in m.value for m in at.markdown)

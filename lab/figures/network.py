@@ -1,4 +1,4 @@
-"""The network picture: layers of nodes, weighted edges, one animation frame per stage.
+"""The network picture: layers of nodes and weighted edges, at one stage of the pass.
 
 Pure: a :class:`lab.passdata.PassData` and the stage list in, a Plotly figure out.
 Nodes are filled with the value of the stage's quantity (z, a or δ) on the
@@ -6,7 +6,8 @@ diverging orange–white–blue scale and carry the number itself; edges are blu
 for w > 0 and orange for w < 0, their width ∝ |w|. The stage being computed is
 lit: forward stages light the edges of W^(q) feeding layer q, backward stages
 the edges of W^(q+1) that carry δ^(q+1) back, so the error signal visibly moves
-right to left. Play/Pause and a stage slider animate the frames in the browser.
+right to left. The app steps through the stages (its Play advances the stage on the
+server), so the picture, the equations and the stage controls never disagree.
 """
 
 from __future__ import annotations
@@ -48,6 +49,18 @@ def node_label(q: int, i: int, L: int) -> str:
     return f"ŷ{k}" if q == L else f"a{k}{sup(q)}"
 
 
+def _luminance(color: str) -> float:
+    """Relative luminance (0 black … 1 white) of an "rgb(r, g, b)" or "#rrggbb" colour:
+    the number on a node is white on a dark fill, dark on a light one."""
+    if color.startswith("#"):
+        rgb = [int(color[i:i + 2], 16) for i in (1, 3, 5)]
+    else:
+        rgb = [float(v) for v in color[color.index("(") + 1:color.index(")")].split(",")[:3]]
+    lin = [(c / 255) / 12.92 if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4
+           for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
 def _fmt(v: float) -> str:
     return f"{v:.4g}"
 
@@ -74,7 +87,8 @@ def _stage_nodes(stage: Stage, p: PassData):
                 t = 0.5 + 0.5 * np.clip(v / span, -1.0, 1.0)
                 colors.append(sample_colorscale(DIVERGING, [t])[0])
                 texts.append(f"{v:.2f}")
-                text_colors.append("white" if abs(t - 0.5) > 0.33 else INK)
+                # white wins on contrast below luminance ≈ 0.21 (WCAG contrast ratios are equal there)
+                text_colors.append("white" if _luminance(colors[-1]) < 0.21 else INK)
             lit = (stage.phase in ("forward", "backward", "loss") and q == stage.q
                    and stage.key != "input") or (stage.key == "input" and q == 0)
             rings.append(5 if lit else 1.5)
@@ -105,71 +119,60 @@ def _edge_styles(stage: Stage, p: PassData):
     return styles, what
 
 
-def _frame_traces(stage: Stage, index: int, total: int, p: PassData, pos) -> list[dict]:
-    styles, what = _edge_styles(stage, p)
-    colors, texts, text_colors, rings, span, kinds = _stage_nodes(stage, p)
-    kind_text = " and ".join(KIND_NAME[k] for k in ("a", "z", "delta") if k in kinds)
-    edges = [go.Scatter(**s) for s in styles]
-    nodes = go.Scatter(marker={"color": colors, "line": {"width": rings, "color": HIGHLIGHT}},
-                       text=texts, textfont={**SMALL_FONT, "color": text_colors})
-    batch = f" (batch of {p.N}: z, a mean, δ sum)" if p.form == "batch" else ""
-    loss = f" · L = {p.loss:.4g}" if stage.phase != "forward" else ""
-    caption = go.Scatter(text=[f"<b>{index + 1}/{total}</b> · {stage.formula}{loss}",
-                               f"nodes: {kind_text}{batch} · edges: {what}",
-                               (f"edges: <span style='color:{POS}'><b>blue</b></span> &gt; 0, "
-                               f"<span style='color:{NEG}'><b>orange</b></span> &lt; 0, "
-                               "width ∝ |value|")])
-    scale = go.Scatter(marker={"cmin": -span, "cmax": span,
-                               "colorbar": {"title": {"text": "node", "font": SMALL_FONT},
-                                            "tickfont": SMALL_FONT, "len": 0.6, "x": 1.0,
-                                            "thickness": 14, "xpad": 0}})
-    return edges + [nodes, caption, scale]
+def stage_caption(stage: Stage, p: PassData) -> list[str]:
+    """Plain-text lines that say what the picture shows at ``stage`` (drawn beside it,
+    where text wraps, rather than inside the figure, where it would be cut)."""
+    _, _, _, _, _, kinds = _stage_nodes(stage, p)
+    _, what = _edge_matrices(stage, p)
+    B = p.form == "batch"
+    names = {"a": "A" if B else "a", "z": "Z" if B else "z", "delta": "Δ" if B else "δ"}
+    kind_text = " and ".join(names[k] for k in ("a", "z", "delta") if k in kinds)
+    batch = (f" (batch of {p.N}: Z and A averaged over the rows, Δ summed over them = ∂L/∂b)"
+             if B else "")
+    return [f"Nodes: {kind_text}{batch}. Edges: {what}, blue > 0, orange < 0, width ∝ |value|."]
 
 
-def network_figure(p: PassData, stages: list[Stage], active: int = 0,
-                   frame_ms: int = 900) -> go.Figure:
-    """The network with one frame per stage; ``active`` is the stage shown first.
+def network_figure(p: PassData, stages: list[Stage], active: int = 0) -> go.Figure:
+    """The network at one stage: the nodes filled with the stage's quantity, the
+    edges of the stage lit. No animation frames: the app moves through the stages
+    itself, so picture, equations and controls always show the same stage.
 
     p : the pass (sample or mini-batch) whose numbers are drawn. stages : from
-    :func:`lab.stages.build_stages`. frame_ms : time per stage when playing.
+    :func:`lab.stages.build_stages`. active : index of the stage to draw.
     """
     sizes = [p.X.shape[1]] + [w.shape[0] for w in p.W]
     L = len(sizes) - 1
     pos = node_positions(sizes)
-    total = len(stages)
-    active = int(np.clip(active, 0, total - 1))
+    stage = stages[int(np.clip(active, 0, len(stages) - 1))]
+    styles, _ = _edge_styles(stage, p)
     fig = go.Figure()
-    # Edge lines, one trace each (Plotly gives a trace a single width): order W^(1) row-major, …
+    k = 0
     for q in range(1, L + 1):
         for i in range(sizes[q]):
             for j in range(sizes[q - 1]):
                 (x0, y0), (x1, y1) = pos[q - 1][j], pos[q][i]
                 fig.add_scatter(x=[x0, x1], y=[y0, y1], mode="lines", hoverinfo="skip",
-                                showlegend=False)
-    n_edges = len(fig.data)
-    fig.add_scatter(x=[p2[0] for p2 in np.vstack(pos)], y=[p2[1] for p2 in np.vstack(pos)],
-                    mode="markers+text", textposition="middle center", showlegend=False,
-                    marker={"size": NODE_SIZE, "symbol": "circle"},
+                                showlegend=False, **styles[k])
+                k += 1
+    colors, texts, text_colors, rings, span, _ = _stage_nodes(stage, p)
+    xy = np.vstack(pos)
+    fig.add_scatter(x=xy[:, 0], y=xy[:, 1], mode="markers+text", textposition="middle center",
+                    showlegend=False, text=texts, textfont={**SMALL_FONT, "color": text_colors},
+                    marker={"size": NODE_SIZE, "symbol": "circle", "color": colors,
+                            "line": {"width": rings, "color": HIGHLIGHT}},
                     hovertext=_node_hover(p, sizes), hoverinfo="text")
-    fig.add_scatter(x=[-0.3, -0.3, -0.3],
-                    y=[_header_y(sizes) + 1.4, _header_y(sizes) + 1.0, _header_y(sizes) + 0.6],
-                    mode="text", textposition="middle right", hoverinfo="skip",
-                    showlegend=False, textfont=SMALL_FONT)
     fig.add_scatter(x=[None], y=[None], mode="markers", hoverinfo="skip", showlegend=False,
-                    marker={"colorscale": DIVERGING, "showscale": True, "color": [0]})
+                    marker={"colorscale": DIVERGING, "showscale": True, "color": [0],
+                            "cmin": -span, "cmax": span,
+                            "colorbar": {"title": {"text": "node", "font": SMALL_FONT},
+                                         "tickfont": SMALL_FONT, "len": 0.7, "x": 1.0,
+                                         "thickness": 14, "xpad": 0}})
     _add_static(fig, p, sizes, pos)
-    animated = list(range(n_edges)) + [n_edges, n_edges + 1, n_edges + 2]
-    frames = [go.Frame(name=s.key, data=_frame_traces(s, k, total, p, pos), traces=animated)
-              for k, s in enumerate(stages)]
-    fig.frames = frames
-    for t, d in zip(animated, frames[active].data):
-        fig.data[t].update(d)
-    _add_controls(fig, stages, active, frame_ms)
-    top = _header_y(sizes) + 1.6
+    top = _header_y(sizes) + 1.0
     fig.update_layout(**base_layout(
-        height=590, margin={"l": 4, "r": 4, "t": 4, "b": 100},
-        xaxis={"visible": False, "range": [-0.35, L + 0.7], "fixedrange": True},
-        yaxis={"visible": False, "range": [-max(sizes) / 2 - 0.2, top], "fixedrange": True},
+        height=470, margin={"l": 4, "r": 4, "t": 4, "b": 4},
+        xaxis={"visible": False, "range": [-0.45, L + 1.15], "fixedrange": True},
+        yaxis={"visible": False, "range": [-max(sizes) / 2 - 0.25, top], "fixedrange": True},
         uirevision="network"))
     return fig
 
@@ -217,50 +220,28 @@ def _add_static(fig: go.Figure, p: PassData, sizes, pos) -> None:
                             f"<br>after the update: {_fmt(p.W_new[q - 1][i, j])}")
     fig.add_scatter(x=mx, y=my, mode="markers", hovertext=tips, hoverinfo="text",
                     marker={"size": 14, "color": "rgba(0,0,0,0)"}, showlegend=False)
-    heads = ["input x"] + [f"a{sup(q)} {p.activation}" for q in range(1, L)] + ["output ŷ"]
+    # two short lines per layer: one line each would run into its neighbours at 400 px
+    heads = (["input<br>x"] + [f"a{sup(q)}<br>{p.activation}" for q in range(1, L)]
+             + ["output<br>ŷ"])
     for q, h in enumerate(heads):
         fig.add_annotation(x=q, y=_header_y(sizes), text=f"<b>{h}</b>",
                            showarrow=False, font=SMALL_FONT, yanchor="bottom")
     for q in range(1, L + 1):
         fig.add_annotation(x=q - 0.5, y=-max(sizes) / 2 - 0.05,
-                           text=f"W{sup(q)} {sizes[q]}×{sizes[q - 1]}",
+                           text=f"W{sup(q)}<br>{sizes[q]}×{sizes[q - 1]}",
                            showarrow=False, font={**SMALL_FONT, "color": MUTED})
     for i in range(sizes[L]):
         x, y = pos[L][i]
         target = ", ".join(f"{v:g}" for v in p.Y[:, i][:2]) + ("…" if p.N > 2 else "")
-        fig.add_annotation(x=x + 0.2, y=y, text=f"y{str(i + 1).translate(SUB)} = {target}",
-                           showarrow=False, xanchor="left", font=SMALL_FONT)
+        # shifted in pixels past the node's radius: clear of the node at any figure width
+        fig.add_annotation(x=x, y=y, xshift=NODE_SIZE / 2 + 4, xanchor="left",
+                           text=f"y{str(i + 1).translate(SUB)} = {target}",
+                           showarrow=False, font=SMALL_FONT)
 
 
 def _header_y(sizes) -> float:
     """Layer headings sit above the tallest layer's top node (radius ≈ 0.35 in y units)."""
     return (max(sizes) - 1) / 2.0 + 0.5
-
-
-def _add_controls(fig: go.Figure, stages: list[Stage], active: int, frame_ms: int) -> None:
-    play = {"frame": {"duration": frame_ms, "redraw": False}, "fromcurrent": True,
-            "transition": {"duration": 0}, "mode": "immediate"}
-    fig.update_layout(
-        updatemenus=[{
-            "type": "buttons", "direction": "left", "x": 0.0, "y": 0.0, "xanchor": "left",
-            "yanchor": "top", "pad": {"t": 4, "r": 8}, "showactive": False, "font": SMALL_FONT,
-            "buttons": [
-                {"label": "▶ Play", "method": "animate", "args": [None, play]},
-                {"label": "❚❚ Pause", "method": "animate",
-                 "args": [[None], {"mode": "immediate", "frame": {"duration": 0, "redraw": False},
-                                   "transition": {"duration": 0}}]},
-            ],
-        }],
-        sliders=[{
-            "active": active, "x": 0.0, "len": 1.0, "y": -0.09, "yanchor": "top",
-            "pad": {"t": 0, "b": 0, "l": 10, "r": 10}, "font": SMALL_FONT,
-            "currentvalue": {"visible": False},
-            "steps": [{"label": s.label, "method": "animate",
-                       "args": [[s.key], {"mode": "immediate",
-                                          "frame": {"duration": 0, "redraw": False},
-                                          "transition": {"duration": 0}}]} for s in stages],
-        }],
-    )
 
 
 def weights_figure(W: list[np.ndarray], b: list[np.ndarray], activation: str,

@@ -1,79 +1,93 @@
-"""Panel: the network picture and the seed's equations with the live numbers, in step."""
+"""Panel: the stage controls, the network picture and the stage's equations with the live
+numbers, always at the same stage.
+
+The controls, the picture and the equations run in one Streamlit fragment: Prev, Next and
+the Stage slider redraw only this part of the page, and Play advances the Stage widget on
+a timer (the fragment's ``run_every``), so while playing the slider, the heading, the
+picture, its colour scale and the equations move together.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from ..equations import stage_equations
-from ..figures.network import network_figure
+from ..figures.network import network_figure, stage_caption
 from ..stages import build_stages
-from ..state import Lab, current_pass
+from ..state import Lab, View, current_pass
+from .latex import equations
 
-SPEEDS = {"slow (2 s per stage)": 2000, "normal (1 s)": 1000, "fast (0.4 s)": 400}
+SPEEDS = {"slow (2 s per stage)": 2.0, "normal (1 s)": 1.0, "fast (0.5 s)": 0.5}
 FORMS = {"sample": "one sample (column vectors)", "batch": "mini-batch (row vectors)"}
 LOSS_CONVENTION = (
     "**Loss convention.** For one sample L = Σₗ (ŷₗ − yₗ)²: summed over the outputs, with no ½; "
     "for a mini-batch of N samples, the mean of that over the batch. The missing ½ is why "
-    "δ⁽³⁾ = 2(ŷ − y), and the mean is why Δ⁽³⁾ = (2/N)(Ŷ − Y)."
+    "δ⁽³⁾ = 2(ŷ − y), and the mean is why Δ⁽³⁾ = (2/N)(Ŷ − Y). The whole derivation is in "
+    "the **Derivation** tab (docs/backprop.md in the repository)."
 )
 
 
+def form_picker() -> str:
+    """The per-sample / mini-batch switch; returns "sample" or "batch"."""
+    return st.radio("Form of the equations", list(FORMS), key="form", format_func=FORMS.get,
+                    horizontal=True, persist_state="session", label_visibility="collapsed",
+                    help="One sample as column vectors, or N samples as the rows of a matrix")
+
+
 def _move(delta: int, n: int) -> None:
-    st.session_state["stage"] = (st.session_state.get("stage", 0) + delta) % n
+    st.session_state["stage"] = min(max(st.session_state.get("stage", 0) + delta, 0), n - 1)
+    st.session_state["play_stages"] = False
 
 
-def _result_below(numeric: str) -> str:
-    """Put the result (after the last " = ") on its own line: matrices side by side are
-    wider than the equation column on a 1280 px projector."""
-    head, sep, result = numeric.rpartition(" = ")
-    if not sep:
-        return numeric
-    return rf"\begin{{aligned}}&{head}\\&= {result}\end{{aligned}}"
+def _stop_playing() -> None:
+    st.session_state["play_stages"] = False
 
 
-def network_view(lab: Lab) -> None:
-    """Stage controls, the animated network, and the current stage's equations."""
-    stages = build_stages(lab.net.L)
+def network_view(lab: Lab, view: View) -> None:
+    """Stage controls, the network at the current stage and its equations."""
+    playing = bool(st.session_state.get("play_stages", False))
+    every = SPEEDS.get(st.session_state.get("speed"), 1.0) if playing else None
+    st.fragment(run_every=every)(_stage_view)(lab, view, every)
+
+
+def _stage_view(lab: Lab, view: View, every: float | None) -> None:
+    stages = build_stages(lab.net.L, view.form)
     n = len(stages)
-    # The view is not drawn while training plays, and Streamlit forgets the state of
-    # widgets a run does not draw: the Lab keeps it and hands it back.
-    st.session_state.setdefault("stage", lab.stage)
-    if st.session_state.get("stage", 0) >= n:
-        st.session_state["stage"] = 0
-    c1, c2, c3, c4 = st.columns([1.1, 1.1, 5, 2.6], vertical_alignment="bottom")
-    c1.button("◀ Prev", key="prev_stage", on_click=_move, args=(-1, n),
-              help="Go one stage back (wraps around)")
-    c2.button("Next ▶", key="next_stage", on_click=_move, args=(1, n),
-              help="Go one stage forward (wraps around)")
-    k = c3.select_slider("Stage", options=list(range(n)), key="stage",
+    if every is not None and st.session_state.get("play_stages"):
+        # a tick of the timer: the next stage; the last one ends the play
+        k = min(st.session_state.get("stage", 0) + 1, n - 1)
+        st.session_state["stage"] = k
+        if k == n - 1:
+            st.session_state["play_stages"] = False
+    c1, c2, c3, c4 = st.columns([1, 1, 1.1, 1.9], vertical_alignment="center")
+    c1.button("Prev", key="prev_stage", on_click=_move, args=(-1, n), width="stretch",
+              icon=":material/chevron_left:", help="One stage back")
+    c2.button("Next", key="next_stage", on_click=_move, args=(1, n), width="stretch",
+              icon=":material/chevron_right:", help="One stage forward")
+    c3.toggle("Play", key="play_stages", help="Step through the stages one by one; the "
+                                              "last stage stops the play")
+    c4.selectbox("Play speed", list(SPEEDS), index=1, key="speed", persist_state="session",
+                 label_visibility="collapsed", help="Time per stage while playing")
+    k = st.select_slider("Stage", options=list(range(n)), key="stage", persist_state="session",
+                         on_change=_stop_playing, label_visibility="collapsed",
                          format_func=lambda i: f"{i + 1}. {stages[i].label}",
-                         help="Every equation of the seed, in the order backprop computes it")
-    speed = c4.selectbox("Play speed (in the picture)", list(SPEEDS), index=1, key="speed")
-    lab.stage = k
+                         help="Every equation of backprop, in the order it is computed")
     stage = stages[k]
-    p = current_pass(lab)
+    p = current_pass(lab, view)
 
-    left, right = st.columns([7, 5])
+    left, right = st.columns([1, 1])
     with left:
-        fig = network_figure(p, stages, active=k, frame_ms=SPEEDS[speed])
-        st.plotly_chart(fig, key="network_chart", width="stretch", theme=None,
-                        config={"displayModeBar": False})
-        st.caption("▶ Play animates all stages in the browser; the equations on the right follow "
-                   "the Stage slider above. Hover a node for z, a, b, δ, an edge for w and ∂L/∂w.")
+        st.markdown(f"**{k + 1}/{n} · {stage.formula}**"
+                    + (f" · L = {p.loss:.4g}" if stage.phase != "forward" else ""))
+        st.plotly_chart(network_figure(p, stages, active=k), key="network_chart",
+                        width="stretch", theme=None, config={"displayModeBar": False})
+        st.caption(" ".join(stage_caption(stage, p)) + " Hover a node for z, a, b, δ, an edge "
+                   "for w and ∂L/∂w.")
     with right:
         st.markdown(f"#### {stage.title}")
-        for eq in stage_equations(stage, p):
-            st.latex(eq.symbolic)
-            numeric = eq.numeric if stage.key == "input" else _result_below(eq.numeric)
-            st.latex(r"\small " + numeric)
-            st.latex(r"\text{shapes: }" + eq.shapes)
+        equations(stage_equations(stage, p))
         st.info(LOSS_CONVENTION)
-
-
-def form_picker(lab: Lab) -> None:
-    """The per-sample / mini-batch switch."""
-    st.session_state.setdefault("form", lab.form)
-    lab.form = st.radio("Form of the equations", list(FORMS), key="form",
-                        format_func=FORMS.get, horizontal=True,
-                        help="The seed's first half (one sample, column vectors) or its "
-                             "second half (N samples as rows)")
+    wanted = (SPEEDS.get(st.session_state.get("speed"), 1.0)
+              if st.session_state.get("play_stages") else None)
+    if wanted != every:  # Play, Pause or a new speed: restart the fragment's timer
+        st.rerun(scope="app")

@@ -5,47 +5,64 @@ from __future__ import annotations
 import streamlit as st
 
 from ..figures.picker import sample_picker_figure
-from ..state import Lab, view_indices
+from ..state import Lab, View, view_indices
+
+BATCH_SIZES = (2, 8)  # the mini-batch form's N: small enough to print every matrix
 
 
-def sample_picker(lab: Lab) -> None:
-    """A clickable scatter of the training set, an index box and the batch size."""
+def _on_pick() -> None:
+    """A click on the scatter picks that training row (callbacks run before the script,
+    so everything drawn in this run already shows the picked sample)."""
+    picked = picked_index(st.session_state.get("sample_scatter"))
+    if picked is not None:
+        st.session_state["sample_index"] = picked
+
+
+def sample_picker(lab: Lab, form: str) -> View:
+    """The index box, the batch size (mini-batch form) and a clickable scatter of the
+    training set; returns the rows that flow through."""
     n = lab.data.X_train.shape[0]
-    st.session_state.setdefault("sample_index", lab.sample)  # kept by the Lab while hidden
-    st.session_state.setdefault("view_batch_size", lab.view_batch)
+    # A smaller data set may leave the kept index out of range: clip it before the
+    # widget is drawn (Streamlit rejects a value above max_value).
     if st.session_state.get("sample_index", 0) > n - 1:
         st.session_state["sample_index"] = n - 1
-    fig = sample_picker_figure(lab.data.X_train, lab.data.y_train, view_indices(lab))
-    event = st.plotly_chart(fig, key="sample_scatter", on_select="rerun",
-                            selection_mode="points", width="stretch", theme=None,
-                            config={"displayModeBar": False})
-    picked = _picked_index(event)
-    if picked is not None and picked != st.session_state.get("_last_pick"):
-        st.session_state["_last_pick"] = picked
-        st.session_state["sample_index"] = picked
-    lab.sample = st.number_input("Sample index (or click a point)", min_value=0,
-                                 max_value=n - 1, step=1, key="sample_index",
-                                 help=f"Row of the training set, 0 … {n - 1}")
-    if lab.form == "batch":
-        lab.view_batch = st.slider("Mini-batch size N", 2, 8, key="view_batch_size",
-                                   help="N consecutive training rows from the picked one")
-    idx = view_indices(lab)
-    X, Y = lab.data.X_train[idx], lab.data.Y_train[idx]
-    rows = [f"sample {i}: x = ({x[0]:.3f}, {x[1]:.3f}), target y = ({y[0]:g}, {y[1]:g})"
-            for i, x, y in zip(idx, X, Y)]
+    i = st.number_input("Sample index (or click a point)", min_value=0, max_value=n - 1,
+                        step=1, key="sample_index", persist_state="session",
+                        help=f"Row of the training set, 0 … {n - 1}")
+    N = 1
+    if form == "batch":
+        N = st.slider("Mini-batch size N", *BATCH_SIZES, value=4, key="view_batch_size",
+                      persist_state="session",
+                      help="N consecutive training rows from the picked one")
+    view = View(form, view_indices(n, form, i, N))
+    fig = sample_picker_figure(lab.data.X_train, lab.data.y_train, view.indices)
+    st.plotly_chart(fig, key="sample_scatter", on_select=_on_pick, selection_mode="points",
+                    width="stretch", theme=None, config={"displayModeBar": False})
+    X, Y = lab.data.X_train[view.indices], lab.data.Y_train[view.indices]
+    rows = [f"sample {k}: x = ({x[0]:.3f}, {x[1]:.3f}), target y = ({y[0]:g}, {y[1]:g})"
+            for k, x, y in zip(view.indices, X, Y)]
     st.caption("  \n".join(rows))
+    return view
 
 
-def _picked_index(event) -> int | None:
-    """The sample id of the first selected point, from its customdata."""
-    try:
-        points = event.selection.points
-    except AttributeError:
+def picked_index(event) -> int | None:
+    """The sample id of the first selected point, from its customdata (a plotly_chart
+    selection event, as an object with attributes or as a dict)."""
+    if event is None:
         return None
+    selection = event.get("selection") if isinstance(event, dict) else getattr(
+        event, "selection", None)
+    if selection is None:
+        return None
+    points = selection.get("points") if isinstance(selection, dict) else getattr(
+        selection, "points", None)
     for pt in points or []:
         cd = pt.get("customdata")
         if isinstance(cd, list):
             cd = cd[0] if cd else None
         if cd is not None:
-            return int(cd)
+            try:
+                return int(cd)
+            except (TypeError, ValueError):
+                return None
     return None
