@@ -54,9 +54,9 @@ from ._checks import as_matrix
 from .mlp import MLP
 
 RELATIVE_ERROR_FLOOR = 1e-4  # relative_error's default floor (kept for callers)
-SAFETY = 3.0  # margin on the error estimate (measured errors stayed below half of it)
+SAFETY = 3.0  # room on the error estimate: measured errors stayed below half of it
 EPS = float(np.finfo(np.float64).eps)
-H_SMOOTH = 1e-3  # Richardson's step: h⁴ ≈ 1e-12 balances rounding ~1e-13·L/h
+H_SMOOTH = 1e-3  # rounding ~1e-13·L/h stays small; after extrapolation truncation ~h⁶
 H_RELU = 1e-4
 
 
@@ -119,8 +119,8 @@ class GradientCheck:
 
     @property
     def verdict(self) -> str:
-        """"fail" if any row fails, else "pass" if at least one row passed, else
-        "unresolvable" (nothing could be measured at these weights)."""
+        """The overall result: "fail" if any row fails, else "pass" if at least one
+        row passed, else "unresolvable" (nothing could be measured at these weights)."""
         if self.n_fail:
             return "fail"
         return "pass" if self.n_pass else "unresolvable"
