@@ -5,6 +5,7 @@
 // also sends this player's pull requests. Wire format: lab/player/protocol.py.
 
 const REG = (globalThis.__bpl ??= { mounts: 0, players: new WeakMap(), player: null, feed: null });
+REG.alive ??= 0;  // animation loops running: 1 while the Train tab is open, else 0
 
 const MAGIC = 0x42504c31, HEADER = 28, SNAP = 164, EPOCH = 44, NP = 35;
 const RUNNING = 1;
@@ -84,12 +85,13 @@ class Player {
     this.shown = null; this.nextAt = 0; this.interval = 1 / 60; this.running = false;
     this.inflight = null; this.seq = 0; this.latency = 0.1;
     this.frames = 0; this.drawn = 0; this.dupes = 0; this.requests = 0; this.replies = 0; this.skipped = 0;
-    this.hist = { epoch: [], rows: [] }; this.chartsDirty = true; this.sizeKey = ""; this.colorsAt = 0;
+    this.hist = { epoch: [], rows: [] }; this.pendingEpochs = []; this.chartsDirty = true; this.sizeKey = ""; this.colorsAt = 0;
     this.setTrigger = null;
     this.buildGrid(50, 1.3);
     this.bindPointer();
     this.loop = this.loop.bind(this);
     this.raf = requestAnimationFrame(this.loop);
+    REG.alive++;
   }
 
   buildGrid(R, extent) {
@@ -123,6 +125,7 @@ class Player {
     this.gen = d.gen;
     const h = d.history;
     this.hist = { epoch: Array.from(unb64(h.epoch, Uint32Array)), rows: [] };
+    this.pendingEpochs = [];
     const rows = unb64(h.rows, Float32Array);
     for (let i = 0; i < h.n; i++) this.hist.rows.push(Array.from(rows.subarray(9 * i, 9 * i + 9)));
     this.chartsDirty = true;
@@ -175,8 +178,7 @@ class Player {
       if (e <= this.lastEpoch) continue;
       const row = [];
       for (let i = 0; i < 9; i++) row.push(dv.getFloat32(off + 8 + 4 * i, true));
-      this.hist.epoch.push(e); this.hist.rows.push(row); this.lastEpoch = e;
-      this.chartsDirty = true;
+      this.pendingEpochs.push([e, row]); this.lastEpoch = e;  // charted once shown
     }
     if (this.hist.epoch.length > 2000) {  // keep the charts' cost bounded: every other point
       this.hist.epoch = this.hist.epoch.filter((_, i) => i % 2 === 0);
@@ -187,7 +189,7 @@ class Player {
 
   // ------------------------------------------------------------------ the loop
   loop() {
-    if (!this.root.isConnected) { this.raf = null; return; }
+    if (!this.root.isConnected) { this.stop(); return; }
     this.raf = requestAnimationFrame(this.loop);
     this.frames++;
     const now = performance.now() / 1000;
@@ -216,6 +218,11 @@ class Player {
 
   show(s) {
     this.shown = s;
+    while (this.pendingEpochs.length && this.pendingEpochs[0][0] <= s.epoch) {
+      const [e, row] = this.pendingEpochs.shift();
+      if (!this.hist.epoch.length || e > this.hist.epoch.at(-1)) { this.hist.epoch.push(e); this.hist.rows.push(row); }
+      this.chartsDirty = true;
+    }
     forward(s.theta, this.P, this.act, this.fwd);
     this.drawn++;
     this.drawNet(); this.drawMap(); this.renderCounters();
@@ -241,6 +248,13 @@ class Player {
   }
 
   resize() {
+    const W = this.root.querySelector(".bpl")?.clientWidth || 900;
+    const side = Math.round(Math.max(220, Math.min(340, 0.42 * W)));
+    if (this.el.map.style.width !== side + "px") {
+      this.el.map.style.width = this.el.map.style.height = side + "px";
+      this.el.net.style.height = side + "px";
+      this.el.charts.style.height = (W >= 900 ? 230 : 420) + "px";
+    }
     const key = [this.el.net, this.el.map, this.el.charts].map((c) => c.clientWidth + "x" + c.clientHeight).join();
     const now = performance.now();
     if (key === this.sizeKey && now - this.colorsAt < 1000) return;
@@ -254,13 +268,14 @@ class Player {
     }
   }
 
-  tile(k, values, stride, offset, scale) {
-    const { ctx, img, c } = this.tiles[k], d = img.data, R = this.R;
+  tile(k, values, stride, offset, scale, light = 0) {
+    // light > 0 blends the colours toward white (the decision map, so points stand out)
+    const { ctx, img, c } = this.tiles[k], d = img.data, R = this.R, keep = 1 - light, add = 255 * light;
     for (let i = 0; i < R; i++) for (let j = 0; j < R; j++) {
       // row 0 of the image is the top of the plane (largest y)
       const v = values[((R - 1 - i) * R + j) * stride + offset] * scale;
       const li = 3 * Math.round((Math.max(-1, Math.min(1, v)) + 1) * 127.5), p = 4 * (i * R + j);
-      d[p] = LUT[li]; d[p + 1] = LUT[li + 1]; d[p + 2] = LUT[li + 2]; d[p + 3] = 255;
+      d[p] = add + keep * LUT[li]; d[p + 1] = add + keep * LUT[li + 1]; d[p + 2] = add + keep * LUT[li + 2]; d[p + 3] = 255;
     }
     ctx.putImageData(img, 0, 0);
     return c;
@@ -275,7 +290,7 @@ class Player {
     for (let i = 0; i < n; i++) diff[i] = Y[2 * i + 1] - Y[2 * i];
     ctx.clearRect(0, 0, W, H);
     ctx.imageSmoothingEnabled = true;
-    ctx.drawImage(this.tile(12, diff, 1, 0, 1), x0, y0, size, size);
+    ctx.drawImage(this.tile(12, diff, 1, 0, 1, 0.45), x0, y0, size, size);
     // boundary ŷ₁ = ŷ₂: zero level of the map by marching squares on the grid
     const px = (j) => x0 + (j / (R - 1)) * size, py = (i) => y0 + size - (i / (R - 1)) * size;
     ctx.beginPath();
@@ -324,7 +339,7 @@ class Player {
   drawNet() {
     const [ctx, W, H] = this.fit(this.el.net), t = this.shown.theta, sizes = [2, 3, 4, 2];
     ctx.clearRect(0, 0, W, H);
-    const top = 30, bottom = 22, s = Math.max(28, Math.min(58, (H - top - bottom) / 4 - 14));
+    const top = 44, bottom = 18, s = Math.max(24, Math.min(58, (H - top - bottom) / 4 - 19));
     const colX = [0, 1, 2, 3].map((c) => 30 + s / 2 + (c * (W - 60 - s)) / 3);
     const gap = (H - top - bottom - 4 * s) / 4;
     const pos = sizes.map((n, c) => Array.from({ length: n }, (_, j) => [colX[c],
@@ -367,11 +382,13 @@ class Player {
       ctx.fillStyle = this.ink; ctx.textAlign = "center"; ctx.textBaseline = "top";
       ctx.fillText(names[c][j], cx, cy + s / 2 + 2);
     }
-    ctx.font = `600 14px ${this.font}`; ctx.textBaseline = "top";
-    const heads = ["Input", `Hidden 1 (${this.act})`, `Hidden 2 (${this.act})`, "Output (linear)"];
+    ctx.textBaseline = "top";
+    const heads = [["Input", "x"], ["Hidden 1", this.act], ["Hidden 2", this.act], ["Output", "linear"]];
     for (let c = 0; c < 4; c++) {
       ctx.textAlign = c === 0 ? "left" : c === 3 ? "right" : "center";
-      ctx.fillText(heads[c], c === 0 ? 4 : c === 3 ? W - 4 : colX[c], 4);
+      const hx = c === 0 ? 4 : c === 3 ? W - 4 : colX[c];
+      ctx.font = `600 14px ${this.font}`; ctx.fillText(heads[c][0], hx, 2);
+      ctx.font = `13px ${this.font}`; ctx.fillText(heads[c][1], hx, 19);
     }
     ctx.font = `13px ${this.font}`; ctx.textAlign = "left"; ctx.textBaseline = "bottom";
     ctx.fillText("small square: the neuron's bias b", 4, H - 2);
@@ -526,7 +543,12 @@ class Player {
     });
   }
 
-  stop() { if (this.raf) cancelAnimationFrame(this.raf); this.raf = null; }
+  stop() {
+    if (this.stopped) return;
+    this.stopped = true; REG.alive--;
+    if (this.raf) cancelAnimationFrame(this.raf);
+    this.raf = null;
+  }
 }
 
 export default function (component) {
