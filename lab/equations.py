@@ -135,10 +135,22 @@ def stacked(terms: list[str], result: str | None = None, max_em: float = LINE_EM
             lines[-1] += " " + t
         else:
             lines.append(t)
+    lines = [_balanced(ln) for ln in lines]
     body = [f"&{lines[0]}"] + [rf"&\quad {ln}" for ln in lines[1:]]
     if result is not None:
         body.append(f"&= {result}")
     return r"\begin{aligned}" + r"\\ ".join(body) + r"\end{aligned}"
+
+
+def _balanced(line: str) -> str:
+    r"""Close a ``\left(`` opened on this line with ``\right.`` and open a ``\right)``
+    closed on it with ``\left.``: KaTeX needs each pair within one line of an aligned
+    block, and a parenthesis then spans lines as two halves sized to their lines."""
+    depth = low = 0
+    for m in re.finditer(r"\\(left|right)\b", line):
+        depth += 1 if m.group(1) == "left" else -1
+        low = min(low, depth)
+    return r"\left. " * -low + line + r" \right." * (depth - low)
 
 
 # ---------------------------------------------------------------- symbols
@@ -314,7 +326,7 @@ def _batch(stage: Stage, p: PassData) -> list[Equation]:
             rf"{_delta(L)}_n \left({_a(L - 1)}_n\right)^\top",
             stacked([rf"\frac{{1}}{{{N}}}\left(" + mat(p.sample_dW[0][L - 1])]
                     + ["+ " + mat(s[L - 1]) for s in p.sample_dW[1:]] + [r"\right)"], mat(mean)),
-            rf"\text{{the mean of the per-sample gradients; }}\max|\text{{difference}}| = "
+            rf"\text{{per-sample mean vs batch: }}\max|\text{{diff}}| = "
             rf"{np.max(np.abs(mean - p.dW[L - 1])):.1e}"))
         return eqs
     return _update(p, n)

@@ -407,3 +407,24 @@ def test_mat_and_num_are_what_the_tests_assume():
     assert num(0.12345) == "0.123" and num(-0.0001) == "0.000" and num(-1.5) == "-1.500"
     assert mat([1, 2]) == mat([[1], [2]]) != mat([[1, 2]])
     assert numbers(mat([[1.0, -2.25]]) + r"\\[0.5em] = 3.000") == ["1.000", "-2.250", "3.000"]
+
+
+@pytest.mark.parametrize("form,N", [("sample", 1), ("batch", 2), ("batch", 8)])
+def test_every_line_of_a_stacked_equation_balances_its_delimiters(form, N):
+    """KaTeX rejects a \\left( whose \\right) is on another line of an aligned block."""
+    import re
+
+    from lab.equations import stacked
+    from lab.stages import build_stages as stages_of
+
+    X, Y = datasets.make("xor", n=40, noise=0.1, seed=0)
+    net = MLP((2, 3, 4, 2), "tanh", seed=3)
+    p = compute_pass(net, X, Y, list(range(N)), 0.5, form)
+    for stage in stages_of(3, form):
+        for eq in stage_equations(stage, p):
+            body = re.sub(r"\\begin\{bmatrix\}.*?\\end\{bmatrix\}", "M", eq.numeric, flags=re.S)
+            for line in body.split(r"\\"):
+                opened = len(re.findall(r"\\left\b", line))
+                closed = len(re.findall(r"\\right\b", line))
+                assert opened == closed, (form, N, stage.key, line)
+    assert stacked(["a"], "b") == "a = b"

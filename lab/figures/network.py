@@ -166,11 +166,11 @@ def network_figure(p: PassData, stages: list[Stage], active: int = 0) -> go.Figu
                             "cmin": -span, "cmax": span,
                             "colorbar": {"title": {"text": "node", "font": SMALL_FONT},
                                          "tickfont": SMALL_FONT, "len": 0.7, "x": 1.0,
-                                         "thickness": 14, "xpad": 0}})
+                                         "xanchor": "left", "thickness": 14, "xpad": 4}})
     _add_static(fig, p, sizes, pos)
     top = _header_y(sizes) + 1.0
     fig.update_layout(**base_layout(
-        height=470, margin={"l": 4, "r": 4, "t": 4, "b": 4},
+        height=470, margin={"l": 4, "r": 58, "t": 4, "b": 4},  # r: the colour bar
         xaxis={"visible": False, "range": [-0.45, L + 1.15], "fixedrange": True},
         yaxis={"visible": False, "range": [-max(sizes) / 2 - 0.25, top], "fixedrange": True},
         uirevision="network"))
@@ -232,6 +232,7 @@ def _add_static(fig: go.Figure, p: PassData, sizes, pos) -> None:
                            showarrow=False, font={**SMALL_FONT, "color": MUTED})
     for i in range(sizes[L]):
         x, y = pos[L][i]
+        # a batch's targets are a column of Y: the first two, then "…"
         target = ", ".join(f"{v:g}" for v in p.Y[:, i][:2]) + ("…" if p.N > 2 else "")
         # shifted in pixels past the node's radius: clear of the node at any figure width
         fig.add_annotation(x=x, y=y, xshift=NODE_SIZE / 2 + 4, xanchor="left",
