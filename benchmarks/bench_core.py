@@ -6,7 +6,7 @@ Every figure is a median over repeats, and each is also given as a ratio against
 reference runs made in the same process, on the same 2-3-4-2 tanh network and
 data (1000 points, float64):
 
-* naive  : a per-sample Python loop over the seed's column-vector equations
+* naive  : a per-sample Python loop over the derivation's column-vector equations
            (net.forward_sample / backward_sample, update after each batch);
 * layers : the readable batch form, net.forward + net.backward + sgd_update;
 * fused  : a minimal hand-fused numpy step written here (one flat θ, bias folded

@@ -1,6 +1,6 @@
 """One pass through the network, everything the views show: pure numpy from nncore.
 
-For the per-sample form the pass is the seed's column-vector equations on one
+For the per-sample form the pass is the derivation's column-vector equations on one
 sample; for the mini-batch form it is the row-vector equations on N samples. In
 both, the values drawn on the picture's nodes are one vector per layer: the
 sample's own z, a, δ, or for a batch the mean of z and a over the batch and
@@ -71,7 +71,7 @@ class PassData:
 
 
 def compute_pass(net: MLP, X, Y, indices, lr: float, form: str) -> PassData:
-    """Run the seed's equations on rows ``X[indices]`` in the chosen form.
+    """Run the derivation's equations on rows ``X[indices]`` in the chosen form.
 
     X (n, n_0), Y (n, n_L): the training set; indices: (N,) ints; form "sample"
     requires N = 1 and uses ``forward_sample``/``backward_sample``.

@@ -123,7 +123,7 @@ def _trainer(net: MLP, d: Data, s: Settings) -> Trainer:
 
 
 def reset(lab: Lab) -> None:
-    """Back to the initial weights of the seed (bit for bit) and epoch 0."""
+    """Back to the initial weights of this random seed (bit for bit) and epoch 0."""
     s = lab.settings
     lab.net = MLP(SIZES, s.activation, seed=s.seed)
     lab.trainer = _trainer(lab.net, lab.data, s)

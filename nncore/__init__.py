@@ -1,4 +1,4 @@
-"""nncore: the seed's small fully connected network, exact and fast, numpy only.
+"""nncore: the derivation's small fully connected network, exact and fast, numpy only.
 
 >>> from nncore import MLP, datasets, train
 >>> X, Y = datasets.make("xor", n=400, noise=0.1, seed=0)

@@ -1,4 +1,4 @@
-"""The training hot path: the seed's equations on preallocated buffers.
+"""The training hot path: the derivation's equations on preallocated buffers.
 
 Same math as :meth:`MLP.forward` / :meth:`MLP.backward` (a test holds them equal
 to 1e-12), arranged for speed on tiny layers, where numpy's per-call overhead

@@ -1,11 +1,11 @@
 """Hidden-layer activations, each paired with its derivative.
 
 The registry ``ACTIVATIONS`` maps a name to an :class:`Activation` holding the
-function ``sigma`` and its derivative ``dsigma`` (the seed's σ'), both taking the
-pre-activation ``Z`` so that backward can use ``σ'(Z^(q))`` exactly as the seed
+function ``sigma`` and its derivative ``dsigma`` (the derivation's σ'), both taking the
+pre-activation ``Z`` so that backward can use ``σ'(Z^(q))`` exactly as the derivation
 writes it. The app builds its activation menu from this registry.
 
-The output layer of :class:`nncore.MLP` is always linear (the seed's ŷ = W a + b).
+The output layer of :class:`nncore.MLP` is always linear (the derivation's ŷ = W a + b).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class Activation:
 
 
 def _tanh_prime(z: Array) -> Array:
-    # The seed's σ'(z) = 1 − tanh(z)²
+    # The derivation's σ'(z) = 1 − tanh(z)²
     return 1.0 - np.tanh(z) ** 2
 
 

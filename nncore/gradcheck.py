@@ -39,7 +39,7 @@ the tolerance: ``resolution = SAFETY · (rounding + truncation) / tol``.
 The check passes when no row fails and at least one row passed. When no row is
 resolvable its verdict is "unresolvable", ``passed`` is False and
 ``max_rel_error`` is NaN. At ordinary weights (|w| ~ 1, L ~ 1) the resolution is
-~1e-4 and every row of the seed's net is resolvable, with errors ~1e-11.
+~1e-4 and every row of the derivation's net is resolvable, with errors ~1e-11.
 """
 
 from __future__ import annotations

@@ -1,21 +1,21 @@
-"""The seed's fully connected network: forward and backward, exactly as written.
+"""The derivation's fully connected network: forward and backward, exactly as written.
 
-Notation follows the seed (``../shared/seed``): layer ``q = 1 … L`` has
+Notation follows the derivation (docs/backprop.md): layer ``q = 1 … L`` has
 ``W^(q)`` of shape ``(n_q, n_{q-1})`` and ``b^(q)`` of shape ``(n_q,)``.
 Python lists are 0-based, so ``net.W[q-1]`` is ``W^(q)``; ``fwd.A[0]`` is the
 input ``X = A^(0)`` and ``fwd.A[q]`` is ``A^(q)``. That offset is the one place
-the code departs from the seed's numbering.
+the code departs from the derivation's numbering.
 
-Two forms, both from the seed:
+Two forms, both from the derivation:
 
-* batch, row vectors (the seed's second half), used for training::
+* batch, row vectors (the derivation's second half), used for training::
 
       Z^(q) = A^(q-1) W^(q)ᵀ ⊕ b^(q)ᵀ,   A^(q) = σ(Z^(q)),   Ŷ = Z^(L) (linear output)
       L = (1/N) Σ_n Σ_e (Ŷ − Y)²
       Δ^(L) = (2/N)(Ŷ − Y),   Δ^(q) = (Δ^(q+1) W^(q+1)) ⊙ σ'(Z^(q))
       ∂L/∂W^(q) = Δ^(q)ᵀ A^(q-1),   ∂L/∂b^(q) = 1ᵀ Δ^(q)
 
-* one sample, column vectors (the seed's first half), with the per-sample loss
+* one sample, column vectors (the derivation's first half), with the per-sample loss
   ``ℓ = Σ_e (ŷ_e − y_e)²`` (sum over outputs, no ½, hence the factor 2)::
 
       z^(q) = W^(q) a^(q-1) + b^(q),   δ^(L) = 2(ŷ − y),
@@ -100,12 +100,12 @@ class SampleGradients:
 
 class MLP:
     """A fully connected network with sizes (n_0, …, n_L), hidden activation σ,
-    linear output, and the seed's mean-squared-error loss.
+    linear output, and the derivation's mean-squared-error loss.
 
     Parameters
     ----------
     sizes : sequence of int, each >= 1, at least two entries. Default (2, 3, 4, 2).
-    activation : a name in :data:`nncore.ACTIVATIONS` ("tanh" by default, the seed's).
+    activation : a name in :data:`nncore.ACTIVATIONS` ("tanh" by default, as in the derivation).
     seed : int or numpy Generator for the initial weights (Glorot-uniform W, zero b).
     """
 
@@ -146,7 +146,7 @@ class MLP:
         bs = []
         for q, v in enumerate(b):
             v = np.array(v, dtype=np.float64)
-            if v.ndim == 2 and v.shape[1] == 1:  # accept the seed's column form (n_q, 1)
+            if v.ndim == 2 and v.shape[1] == 1:  # accept the derivation's column form (n_q, 1)
                 v = v[:, 0].copy()
             if v.shape != (sizes[q + 1],):
                 raise ValueError(
@@ -167,7 +167,7 @@ class MLP:
 
     @property
     def L(self) -> int:
-        """Number of layers with parameters (3 for the seed's 2-3-4-2 net)."""
+        """Number of layers with parameters (3 for the derivation's 2-3-4-2 net)."""
         return len(self.W)
 
     @property

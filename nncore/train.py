@@ -1,6 +1,6 @@
-"""Mini-batch SGD, the seed's θ ← θ − γ∇L, in three separate pieces.
+"""Mini-batch SGD, the derivation's θ ← θ − γ∇L, in three separate pieces.
 
-* :func:`sgd_update` applies given gradients to a network (the seed's update);
+* :func:`sgd_update` applies given gradients to a network (the derivation's update);
 * :class:`Trainer` advances training step by step, as the live UI needs,
   recording per-epoch metrics in a bounded :class:`History`;
 * :func:`train` is the plain loop: a Trainer run for a number of epochs.
@@ -11,7 +11,7 @@ batch of an epoch is smaller when ``batch_size`` does not divide N, and it is us
 as it is (its Δ^(L) = (2/N_batch)(Ŷ − Y) keeps its loss a mean).
 
 Momentum is classical (heavy-ball) momentum as PyTorch writes it:
-``v ← μ v + ∇L``, ``θ ← θ − γ v``; ``μ = 0`` is exactly the seed's update.
+``v ← μ v + ∇L``, ``θ ← θ − γ v``; ``μ = 0`` is exactly the derivation's update.
 
 Divergence: the loss after every step must be finite and at most
 :attr:`Trainer.loss_limit` = ``1000 × max(1, initial training loss)``. It is read

@@ -1,4 +1,4 @@
-"""The seed's equations checked two independent ways, in pairs (forward, backward)."""
+"""The derivation's equations checked two independent ways, in pairs (forward, backward)."""
 
 import numpy as np
 import pytest
@@ -120,7 +120,7 @@ def test_default_network_is_the_seed_architecture_and_seeded():
 
 def test_from_params_copies_and_flat_round_trip():
     W = [np.ones((3, 2)), np.ones((4, 3)), np.ones((2, 4))]
-    b = [np.zeros(3), np.zeros((4, 1)), np.zeros(2)]  # the seed's column form is accepted
+    b = [np.zeros(3), np.zeros((4, 1)), np.zeros(2)]  # the derivation's column form is accepted
     net = MLP.from_params(W, b)
     W[0][0, 0] = 99.0
     assert net.W[0][0, 0] == 1.0

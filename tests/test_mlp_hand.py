@@ -1,4 +1,4 @@
-"""One 2-3-4-2 tanh example worked by hand, every number of the seed's equations.
+"""One 2-3-4-2 tanh example worked by hand, every number of the derivation's equations.
 
 tanh values to 12 digits: tanh(0.25) = 0.244918662404, tanh(1.5) = 0.905148253645,
 tanh(0.244918662404) = 0.240136218952, tanh(0.905148253645) = 0.718795412070,

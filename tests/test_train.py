@@ -1,4 +1,4 @@
-"""Training: the fused hot path equals the seed's equations; SGD, epochs, history, divergence."""
+"""Training: the fused hot path equals the derivation's equations; SGD, epochs, history, divergence."""
 
 import numpy as np
 import pytest
@@ -21,7 +21,7 @@ def data(name="xor", n=100, seed=0):
 
 
 def reference_epoch_steps(net, X, Y, lr, batch_size, momentum, rng, velocity):
-    """The seed's equations, readable: forward, backward, θ ← θ − γ v per mini-batch."""
+    """The derivation's equations, readable: forward, backward, θ ← θ − γ v per mini-batch."""
     perm = rng.permutation(X.shape[0])
     for start in range(0, X.shape[0], batch_size):
         idx = perm[start:start + batch_size]

@@ -42,7 +42,7 @@ def node_positions(sizes) -> list[np.ndarray]:
 
 
 def node_label(q: int, i: int, L: int) -> str:
-    """x₁ for inputs, a₁⁽¹⁾ for hidden units, ŷ₁ for outputs (1-based like the seed)."""
+    """x₁ for inputs, a₁⁽¹⁾ for hidden units, ŷ₁ for outputs (1-based like docs/backprop.md)."""
     k = str(i + 1).translate(SUB)
     if q == 0:
         return f"x{k}"
