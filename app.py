@@ -4,8 +4,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from lab.links import TABS
 from lab.panels.common import apply_settings, get_lab
 from lab.panels.gradcheck_panel import gradcheck_panel
+from lab.panels.link import copy_link_button, open_link, settle_link
 from lab.panels.network_view import form_picker, network_view
 from lab.panels.one_step import one_step_panel
 from lab.panels.sample_picker import sample_picker
@@ -13,25 +15,26 @@ from lab.panels.sidebar import sidebar
 from lab.panels.training import training_panel
 
 DERIVATION = Path(__file__).parent / "docs" / "backprop.md"
-TABS = ["Backprop, step by step", "Train", "Gradient check", "Derivation"]
 
 st.set_page_config(page_title="Backprop Lab", page_icon=":material/hub:", layout="wide")
 # Streamlit's default side padding (5 rem) costs the network picture 160 px at 1280 px.
 st.html("<style>.block-container{padding:3.6rem 1.2rem 2rem 1.2rem}</style>")
 lab = get_lab()
+open_link(lab)  # before any widget: the link's corrections and its data draw
 with st.sidebar:  # the title lives in the sidebar: the main area starts with the tabs
     st.markdown("## Backprop Lab")
     st.caption("A 2-3-4-2 network (tanh hidden layers, linear outputs, mean squared error) "
                "with every number of its forward and backward pass: the picture and the "
                "matrix equations of backprop, in step.")
+    copy_link_button()
 apply_settings(lab, sidebar(lab))
 if lab.notice:  # a toast, not a box above the tabs: the page below must not shift
     st.toast(lab.notice, icon=":material/info:")
     lab.notice = ""
 
-
 # Lazy tabs: only the open tab's body runs, so a click costs only what is on screen.
-step_tab, train_tab, check_tab, doc_tab = st.tabs(TABS, key="tab", on_change="rerun")
+step_tab, lesson_tab, train_tab, check_tab, doc_tab = st.tabs(
+    list(TABS), default=TABS[0], key="tab", on_change="rerun", bind="query-params")
 if step_tab.open:
     with step_tab:
         form = form_picker()
@@ -45,6 +48,9 @@ if step_tab.open:
             one_step_panel(lab, view)
         with picture:
             network_view(lab, view)
+if lesson_tab.open:
+    with lesson_tab:
+        st.info("The guided lesson is being written.")
 if train_tab.open:
     with train_tab:
         training_panel(lab)
@@ -54,3 +60,4 @@ if check_tab.open:
 if doc_tab.open:
     with doc_tab:
         st.markdown(DERIVATION.read_text(encoding="utf-8"))
+settle_link(lab)

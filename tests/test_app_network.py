@@ -49,7 +49,7 @@ def test_every_stage_renders_in_both_forms(app, form):
     at = app
     at.radio(key="form").set_value(form).run()
     for k in range(len(STAGES)):
-        at.select_slider(key="stage").set_value(k).run()
+        at.slider(key="stage").set_value(k + 1).run()
         assert not at.exception, (form, STAGES[k].key, [e.message for e in at.exception])
         assert len(at.latex) >= 3
         assert heading(at) == "#### " + build_stages(3, form)[k].title
@@ -59,7 +59,7 @@ def test_every_stage_renders_in_both_forms(app, form):
 def test_typed_sample_shows_at_once_in_equations_picture_and_ring():
     at = run_app()
     net, d = fresh_net_and_data()
-    at.select_slider(key="stage").set_value(1).run()  # z1 = W1 x + b1
+    at.slider(key="stage").set_value(1 + 1).run()  # z1 = W1 x + b1
     at.number_input(key="sample_index").set_value(7).run()  # the one run of this change
     x = d.X_train[7]
     f = net.forward_sample(x)
@@ -74,7 +74,7 @@ def test_typed_sample_shows_at_once_in_equations_picture_and_ring():
 def test_batch_size_change_shows_at_once():
     at = run_app()
     at.radio(key="form").set_value("batch").run()
-    at.select_slider(key="stage").set_value(0).run()
+    at.slider(key="stage").set_value(0 + 1).run()
     at.slider(key="view_batch_size").set_value(6).run()
     _, d = fresh_net_and_data()
     np.testing.assert_allclose(numbers(numeric_latex(at)), flat(d.X_train[:6], d.Y_train[:6]),
@@ -89,12 +89,12 @@ def test_equation_numbers_equal_nncore_sample_form():
     x, y = d.X_train[7], d.Y_train[7]
     f = net.forward_sample(x)
     g = net.backward_sample(f, y)
-    at.select_slider(key="stage").set_value(8).run()  # δ2 = σ'(z2) ⊙ (W3ᵀ δ3)
+    at.slider(key="stage").set_value(8 + 1).run()  # δ2 = σ'(z2) ⊙ (W3ᵀ δ3)
     assert STAGES[8].key == "delta2"
     np.testing.assert_allclose(numbers(numeric_latex(at)),
                                flat(1 - np.tanh(f.z[1]) ** 2, net.W[2].T, g.delta[2],
                                     g.delta[1]), atol=5e-4)
-    at.select_slider(key="stage").set_value(6).run()  # loss
+    at.slider(key="stage").set_value(6 + 1).run()  # loss
     assert numbers(numeric_latex(at))[-1] == pytest.approx(g.loss, abs=5e-4)
 
 
@@ -108,15 +108,15 @@ def test_equation_numbers_equal_nncore_batch_form():
     X, Y = d.X_train[idx], d.Y_train[idx]
     f = net.forward(X)
     g = net.backward(f, Y)
-    at.select_slider(key="stage").set_value(7).run()  # Δ3 = (2/N)(Ŷ − Y)
+    at.slider(key="stage").set_value(7 + 1).run()  # Δ3 = (2/N)(Ŷ − Y)
     assert heading(at).startswith("#### Backward: Δ⁽³⁾ = (2/N)(Ŷ − Y)")
     np.testing.assert_allclose(numbers(numeric_latex(at)), flat(f.A[3], Y, g.delta[2]),
                                atol=5e-4)
-    at.select_slider(key="stage").set_value(8).run()  # Δ2 = (Δ3 W3) ⊙ σ'(Z2): W, not Wᵀ
+    at.slider(key="stage").set_value(8 + 1).run()  # Δ2 = (Δ3 W3) ⊙ σ'(Z2): W, not Wᵀ
     np.testing.assert_allclose(numbers(numeric_latex(at)),
                                flat(g.delta[2], net.W[2], 1 - np.tanh(f.Z[1]) ** 2, g.delta[1]),
                                atol=5e-4)
-    at.select_slider(key="stage").set_value(10).run()  # ∂L/∂W^(1) = Δ1ᵀ X, Δ1 printed ⊤
+    at.slider(key="stage").set_value(10 + 1).run()  # ∂L/∂W^(1) = Δ1ᵀ X, Δ1 printed ⊤
     np.testing.assert_allclose(numbers(numeric_latex(at, 0)), flat(g.delta[0], X, g.dW[0]),
                                atol=5e-4)
     np.testing.assert_allclose(numbers(numeric_latex(at, 1)), flat(g.delta[0], g.db[0]),
@@ -127,9 +127,9 @@ def test_equation_numbers_equal_nncore_batch_form():
 def test_stage_buttons_stop_at_the_ends():
     at = run_app()
     at.button(key="prev_stage").click().run()
-    assert at.select_slider(key="stage").value == 0
+    assert at.slider(key="stage").value == 1
     at.button(key="next_stage").click().run()
-    assert at.select_slider(key="stage").value == 1
+    assert at.slider(key="stage").value == 2
     assert heading(at) == "#### " + STAGES[1].title
 
 
@@ -138,14 +138,14 @@ def test_play_moves_slider_heading_picture_and_equations_together():
     at.toggle(key="play_stages").set_value(True).run()
     import json
     for _ in range(14):
-        k = at.select_slider(key="stage").value
+        k = (at.slider(key="stage").value - 1)
         assert heading(at) == "#### " + STAGES[k].title
         fig = json.loads(at.get("plotly_chart")[0].proto.spec)
         assert any(f"{k + 1}/12" in m.value for m in at.markdown)
         rings = fig["data"][26]["marker"]["line"]["width"]
         assert len(rings) == 11
         at.run()  # one tick of the play timer
-    assert at.select_slider(key="stage").value == len(STAGES) - 1
+    assert (at.slider(key="stage").value - 1) == len(STAGES) - 1
     assert at.toggle(key="play_stages").value is False  # the last stage ends the play
 
 
@@ -213,5 +213,6 @@ def test_only_the_open_tab_runs():
     assert len(at.get("plotly_chart")) == 2  # network picture and sample scatter
     at.session_state["tab"] = "Derivation"
     at.run()
-    assert not at.get("plotly_chart") and not at.get("bidi_component")
+    assert not at.get("plotly_chart")
+    assert [c.key for c in at.get("bidi_component")] == ["copy_link"]  # no live player
     assert any("Backward pass" in m.value for m in at.markdown)

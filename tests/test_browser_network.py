@@ -42,7 +42,7 @@ def test_every_equation_fits_its_column_at_1024(streamlit_server: str, browser, 
     try:
         assert page.locator("[data-testid='stSidebar']").is_visible()  # the sidebar is open
         if form == "batch":
-            radio = page.get_by_text("mini-batch (row vectors)")
+            radio = page.get_by_text("batch", exact=True)
             radio.click()
             try:
                 page.get_by_text("Mini-batch size N").wait_for(timeout=5_000)

@@ -18,7 +18,8 @@ from ..state import Lab, View, current_pass
 from .latex import equations
 
 SPEEDS = {"slow (2 s per stage)": 2.0, "normal (1 s)": 1.0, "fast (0.5 s)": 0.5}
-FORMS = {"sample": "one sample (column vectors)", "batch": "mini-batch (row vectors)"}
+# The options are the URL's values (?form=batch); the captions say what they mean.
+FORMS = {"sample": "one sample, column vectors", "batch": "a mini-batch, rows of a matrix"}
 LOSS_CONVENTION = (
     "**Loss convention.** For one sample L = Σₗ (ŷₗ − yₗ)²: summed over the outputs, with no ½; "
     "for a mini-batch of N samples, the mean of that over the batch. The missing ½ is why "
@@ -29,13 +30,14 @@ LOSS_CONVENTION = (
 
 def form_picker() -> str:
     """The per-sample / mini-batch switch; returns "sample" or "batch"."""
-    return st.radio("Form of the equations", list(FORMS), key="form", format_func=FORMS.get,
-                    horizontal=True, persist_state="session", label_visibility="collapsed",
+    return st.radio("Form of the equations", list(FORMS), index=0, key="form",
+                    captions=list(FORMS.values()), horizontal=True, persist_state="session",
+                    bind="query-params", label_visibility="collapsed",
                     help="One sample as column vectors, or N samples as the rows of a matrix")
 
 
 def _move(delta: int, n: int) -> None:
-    st.session_state["stage"] = min(max(st.session_state.get("stage", 0) + delta, 0), n - 1)
+    st.session_state["stage"] = min(max(st.session_state.get("stage", 1) + delta, 1), n)
     st.session_state["play_stages"] = False
 
 
@@ -55,9 +57,9 @@ def _stage_view(lab: Lab, view: View, every: float | None) -> None:
     n = len(stages)
     if every is not None and st.session_state.get("play_stages"):
         # a tick of the timer: the next stage; the last one ends the play
-        k = min(st.session_state.get("stage", 0) + 1, n - 1)
+        k = min(st.session_state.get("stage", 1) + 1, n)
         st.session_state["stage"] = k
-        if k == n - 1:
+        if k == n:
             st.session_state["play_stages"] = False
     c1, c2, c3, c4 = st.columns([1, 1, 1.1, 1.9], vertical_alignment="center")
     c1.button("Prev", key="prev_stage", on_click=_move, args=(-1, n), width="stretch",
@@ -68,10 +70,10 @@ def _stage_view(lab: Lab, view: View, every: float | None) -> None:
                                               "last stage stops the play")
     c4.selectbox("Play speed", list(SPEEDS), index=1, key="speed", persist_state="session",
                  label_visibility="collapsed", help="Time per stage while playing")
-    k = st.select_slider("Stage", options=list(range(n)), key="stage", persist_state="session",
-                         on_change=_stop_playing, label_visibility="collapsed",
-                         format_func=lambda i: f"{i + 1}. {stages[i].label}",
-                         help="Every equation of backprop, in the order it is computed")
+    # Stages count from 1, in the URL (?stage=5) as on screen; the heading names the stage.
+    k = st.slider("Stage", 1, n, value=1, key="stage", persist_state="session",
+                  bind="query-params", on_change=_stop_playing, label_visibility="collapsed",
+                  help="Every equation of backprop, in the order it is computed") - 1
     stage = stages[k]
     p = current_pass(lab, view)
 

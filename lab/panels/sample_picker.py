@@ -5,9 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from ..figures.picker import sample_picker_figure
+from ..links import VIEW_BATCH
 from ..state import Lab, View, view_indices
-
-BATCH_SIZES = (2, 8)  # the mini-batch form's N: small enough to print every matrix
 
 
 def _on_pick() -> None:
@@ -27,12 +26,14 @@ def sample_picker(lab: Lab, form: str) -> View:
     if st.session_state.get("sample_index", 0) > n - 1:
         st.session_state["sample_index"] = n - 1
     i = st.number_input("Sample index (or click a point)", min_value=0, max_value=n - 1,
-                        step=1, key="sample_index", persist_state="session",
+                        value=0, step=1, key="sample_index", persist_state="session",
+                        bind="query-params",
                         help=f"Row of the training set, 0 … {n - 1}")
     N = 1
     if form == "batch":
-        N = st.slider("Mini-batch size N", *BATCH_SIZES, value=4, key="view_batch_size",
-                      persist_state="session",
+        # N small enough to print every matrix
+        N = st.slider("Mini-batch size N", *VIEW_BATCH, value=4, key="view_batch_size",
+                      persist_state="session", bind="query-params",
                       help="N consecutive training rows from the picked one")
     view = View(form, view_indices(n, form, i, N))
     fig = sample_picker_figure(lab.data.X_train, lab.data.y_train, view.indices)

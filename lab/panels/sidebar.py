@@ -13,12 +13,21 @@ import streamlit as st
 
 from nncore import ACTIVATIONS, datasets
 
+from ..links import (
+    BATCH_SIZES,
+    EPOCHS_LIMIT,
+    LEARNING_RATES,
+    MOMENTUM,
+    N_SAMPLES,
+    NOISE,
+    SEED_MAX,
+    TEST_FRACTION,
+)
 from ..state import Lab, Settings, change, reset
 from .common import cached_data
 
-LEARNING_RATES = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
-BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64, 128]
 DEFAULT = Settings()
+URL = "query-params"  # every setting lives in the page's address: links reproduce it
 
 
 def _regenerate(lab: Lab) -> None:
@@ -37,34 +46,40 @@ def sidebar(lab: Lab) -> Settings:
     d = DEFAULT
     s.header("Data")
     dataset = s.selectbox("Dataset", datasets.NAMES, index=datasets.NAMES.index(d.dataset),
-                          key="dataset",
+                          key="dataset", bind=URL,
                           help="Toy 2-D sets. The spiral is too hard for 2-3-4-2: a lesson in "
                                "capacity")
-    n = s.slider("Number of samples", 50, 1000, d.n, step=50, key="n_samples")
-    noise = s.slider("Noise (std of the jitter)", 0.0, 0.5, d.noise, step=0.05, key="noise")
-    test_fraction = s.slider("Test fraction", 0.1, 0.5, d.test_fraction, step=0.05,
-                             key="test_fraction", help="Share of samples held out for testing")
+    n = s.slider("Number of samples", N_SAMPLES[0], N_SAMPLES[1], d.n, step=N_SAMPLES[2],
+                 key="n_samples", bind=URL)
+    noise = s.slider("Noise (std of the jitter)", NOISE[0], NOISE[1], d.noise, step=NOISE[2],
+                     key="noise", bind=URL)
+    test_fraction = s.slider("Test fraction", TEST_FRACTION[0], TEST_FRACTION[1],
+                             d.test_fraction, step=TEST_FRACTION[2], key="test_fraction",
+                             bind=URL, help="Share of samples held out for testing")
     s.button("Regenerate data", key="regenerate", on_click=_regenerate, args=(lab,),
              help="Draw a new sample of the same dataset (resets training)")
     s.header("Network 2-3-4-2")
     activation = s.selectbox("Hidden activation σ", list(ACTIVATIONS),
                              index=list(ACTIVATIONS).index(d.activation), key="activation",
+                             bind=URL,
                              help="The output layer is always linear")
-    seed = s.number_input("Seed (initial weights, shuffling)", 0, 2**31 - 1, d.seed, step=1,
-                          key="seed",
+    seed = s.number_input("Seed (initial weights, shuffling)", 0, SEED_MAX, d.seed, step=1,
+                          key="seed", bind=URL,
                           help="The random seed: the same seed gives the same initial "
                                "weights, bit for bit")
     s.header("Training (SGD)")
-    lr = s.select_slider("Learning rate γ", LEARNING_RATES, d.lr, key="lr",
+    lr = s.select_slider("Learning rate γ", LEARNING_RATES, d.lr, key="lr", bind=URL,
                          format_func=lambda v: f"{v:g}",
                          help="Log scale. Too large and training diverges")
     batch_size = s.select_slider("Batch size", BATCH_SIZES, d.batch_size, key="batch_size",
+                                 bind=URL,
                                  help="Samples per SGD step; the last batch of an epoch may be "
                                       "smaller")
-    momentum = s.slider("Momentum μ", 0.0, 0.99, d.momentum, step=0.01, key="momentum",
+    momentum = s.slider("Momentum μ", MOMENTUM[0], MOMENTUM[1], d.momentum, step=MOMENTUM[2],
+                        key="momentum", bind=URL,
                         help="v ← μv + ∇L, θ ← θ − γv; 0 is plain SGD")
-    epochs_limit = s.number_input("Stop after epoch", 1, 1_000_000, d.epochs_limit, step=100,
-                                  key="epochs_limit")
+    epochs_limit = s.number_input("Stop after epoch", EPOCHS_LIMIT[0], EPOCHS_LIMIT[1],
+                                  d.epochs_limit, step=100, key="epochs_limit", bind=URL)
     s.button("Reset weights", key="reset", on_click=_reset, args=(lab,), type="primary",
              icon=":material/restart_alt:",
              help="Back to the initial weights of this seed and epoch 0")

@@ -1,0 +1,106 @@
+"""Link parameters: every field round-trips, and hostile values are refused with a reason."""
+
+import math
+
+import pytest
+
+from lab.links import (
+    BATCH_SIZES,
+    LEARNING_RATES,
+    MAX_REPLAY_STEPS,
+    MOMENTUM,
+    NOISE,
+    TABS,
+    TEST_FRACTION,
+    fields,
+    grid,
+    parse_link,
+    safe_name,
+    to_param,
+)
+from nncore import ACTIVATIONS, datasets
+
+DOMAIN = {
+    "dataset": list(datasets.NAMES),
+    "n_samples": list(range(50, 1001, 50)),
+    "noise": list(grid(*NOISE)),
+    "test_fraction": list(grid(*TEST_FRACTION)),
+    "activation": list(ACTIVATIONS),
+    "seed": [0, 1, 7, 2**31 - 1],
+    "lr": list(LEARNING_RATES),
+    "batch_size": list(BATCH_SIZES),
+    "momentum": list(grid(*MOMENTUM)),
+    "epochs_limit": [1, 50, 10_000, 1_000_000],
+    "tab": list(TABS),
+    "form": ["sample", "batch"],
+    "stage": list(range(1, 13)),
+    "sample_index": [0, 7, 999],
+    "view_batch_size": list(range(2, 9)),
+    "lesson": [1, 5, 9],
+    "presenter": [True, False],
+    "steps": [0, 1, 12_345, MAX_REPLAY_STEPS],
+    "data_seed": [0, 3],
+}
+
+
+def test_the_domain_table_covers_every_field():
+    assert set(DOMAIN) == set(fields(9))
+
+
+@pytest.mark.parametrize("name", sorted(DOMAIN))
+def test_every_value_of_every_field_round_trips(name):
+    for value in DOMAIN[name]:
+        check = parse_link({name: [to_param(value)]}, n_lessons=9)
+        assert not check.ignored and not check.unknown, (name, value, check)
+        got = check.values[name]
+        assert got == value and type(got) is type(value), (name, value, got)
+
+
+def test_grids_are_exact_like_the_slider_labels():
+    assert grid(*NOISE)[4] == 0.2 and grid(*MOMENTUM)[90] == 0.9
+    assert grid(*TEST_FRACTION)[0] == 0.1 and grid(*TEST_FRACTION)[-1] == 0.5
+
+
+HOSTILE = [
+    ("noise", "0.23"), ("noise", "abc"), ("noise", "nan"), ("noise", "inf"), ("noise", "-0.1"),
+    ("noise", "1e-1"), ("noise", "0x1"), ("n_samples", "99999"), ("n_samples", "75"),
+    ("n_samples", "400.0"), ("n_samples", "٤٠٠"), ("n_samples", "+400"), ("n_samples", " 400"),
+    ("sample_index", "3.5"), ("sample_index", "-1"), ("seed", "1" * 30), ("seed", "2147483648"),
+    ("lr", "0.3000001"), ("lr", "NaN"), ("lr", "10.5"), ("batch_size", "3"),
+    ("momentum", "1"), ("dataset", "<script>alert(1)</script>"), ("dataset", "XOR"),
+    ("activation", "softmax"), ("tab", "train"), ("form", "rows"), ("stage", "0"),
+    ("stage", "13"), ("stage", "٣"), ("view_batch_size", "9"), ("presenter", "yes"),
+    ("steps", "-5"), ("steps", "1e9"), ("epochs_limit", "0"), ("lesson", "99"),
+    ("dataset", "x" * 5000),
+]
+
+
+@pytest.mark.parametrize("name,raw", HOSTILE)
+def test_hostile_values_are_ignored_with_a_reason(name, raw):
+    check = parse_link({name: [raw]}, n_lessons=9)
+    assert name not in check.values and name in check.ignored
+    msg = check.message()
+    assert name in msg and "expected" in msg
+    assert raw not in msg or raw.isalnum()  # never echoes a value that could be markup
+    assert "<" not in msg and len(msg) < 400
+
+
+def test_repeated_and_unknown_names():
+    check = parse_link({"seed": ["1", "2"], "<img src=x>": ["1"], "zzz": ["q"]})
+    assert "seed" in check.ignored and "one value, got 2" in check.ignored["seed"]
+    assert check.unknown == [safe_name("<img src=x>"), "zzz"]
+    assert "<" not in check.message() and "unknown" in check.message()
+    many = parse_link({f"u{i}": ["1"] for i in range(40)})
+    assert "and 35 more" in many.message()
+
+
+def test_steps_above_the_bound_are_cut_with_a_note():
+    check = parse_link({"steps": [str(MAX_REPLAY_STEPS * 3)]})
+    assert check.values["steps"] == MAX_REPLAY_STEPS
+    assert f"{MAX_REPLAY_STEPS:,}" in check.message()
+
+
+def test_a_clean_link_says_nothing():
+    check = parse_link({"dataset": ["moons"], "lr": ["0.3"], "stage": ["5"]})
+    assert check.message() == "" and check.values == {"dataset": "moons", "lr": 0.3, "stage": 5}
+    assert math.isclose(check.values["lr"], 0.3)
