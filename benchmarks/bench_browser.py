@@ -1,17 +1,20 @@
-"""Visible updates per second of the live training view, in a real headless Chromium.
+"""Visible updates per second of the live player in headless Chromium at 1280x800, with
+its websocket bytes and the server's CPU, playing and paused.
 
-Run:  python benchmarks/bench_browser.py [--seconds 5] [--repeats 3]
+Run:  python benchmarks/bench_browser.py [--seconds 4] [--repeats 3]
 
-Starts ``streamlit run`` twice on 127.0.0.1: the reference (ref_fragment_app.py, a bare
-fragment with a metric and two small charts) and Backprop Lab with Play pressed on the
-Train tab. In each page an in-page timer (every 10 ms) counts how often the "Epoch"
-metric's text changes; medians over the repeats, and the ratio to the reference.
-Needs Debian's chromium at /usr/bin/chromium and the playwright package.
+One ``streamlit run app.py``. Reference in the same browser and run: a bare page whose
+canvas is redrawn on every requestAnimationFrame (the most a page can show). In each page
+an rAF loop hashes the canvas pixels and counts the frames whose pixels changed: for the
+player, its decision map and its network canvas (the neuron maps). Bytes are the
+websocket frames both ways (Playwright); server CPU is the server process's
+utime + stime (/proc) over the same window. Medians of the repeats, with min-max.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -22,74 +25,133 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-COUNT = """() => { window.__n = 0; window.__last = null;
-  setInterval(() => {
-    const m = document.querySelector("[data-counter='Epoch']") || [...document
-      .querySelectorAll('[data-testid=stMetric]')].find(e => e.innerText.includes('Epoch'));
-    const v = m ? (m.dataset.counter ? m : m.querySelector('[data-testid=stMetricValue]'))
-      .innerText : null;
-    if (v !== window.__last) { window.__n++; window.__last = v; } }, 10); }"""
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage"]
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+# Count, per canvas, the animation frames whose pixels changed (rows sampled).
+COUNT = """(canvases) => { const w = globalThis; w.__n = canvases.map(() => 0); w.__f = 0;
+  const last = canvases.map(() => null), ctxs = canvases.map((c) => c.getContext('2d'));
+  const tick = () => { w.__f++;
+    canvases.forEach((c, k) => { const d = ctxs[k].getImageData(0, 0, c.width, c.height).data;
+      let h = 0; for (let i = 0; i < d.length; i += 4 * 11) h = (h * 31 + d[i] + 7 * d[i + 2]) | 0;
+      if (h !== last[k]) { w.__n[k]++; last[k] = h; } });
+    if (!w.__stop) requestAnimationFrame(tick); };
+  w.__stop = false; requestAnimationFrame(tick); }"""
+BARE = """<canvas id=c width=340 height=340></canvas><script>
+const c = document.getElementById('c'), x = c.getContext('2d'); let k = 0;
+(function f() { k++; x.fillStyle = `hsl(${k % 360},60%,60%)`; x.fillRect(0, 0, 340, 340);
+  x.fillStyle = '#000'; x.fillRect(k % 300, 100, 40, 40); requestAnimationFrame(f); })();
+</script>"""
 
 
-def serve(script: str, port: int) -> subprocess.Popen:
+def serve(port: int) -> subprocess.Popen:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", script, "--server.headless=true",
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
          f"--server.port={port}", "--server.address=127.0.0.1",
          "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(120):
+    for _ in range(240):
         try:
             if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health").read() == b"ok":
                 return proc
         except OSError:
-            time.sleep(0.5)
+            time.sleep(0.25)
     proc.terminate()
-    raise RuntimeError(f"streamlit did not start for {script}")
+    raise RuntimeError("streamlit did not start")
 
 
-def rate(browser, url: str, seconds: float, play: bool) -> float:
-    page = browser.new_page(viewport={"width": 1280, "height": 720})
-    page.goto(url)
-    page.wait_for_selector(IDLE, timeout=60_000)
-    if play:
-        page.get_by_role("tab", name="Train").click()
-        page.get_by_role("button", name="▶ Play").click()
-        page.get_by_role("button", name="❚❚ Pause").wait_for(timeout=30_000)
-    time.sleep(1.0)
-    page.evaluate(COUNT)
-    time.sleep(seconds)
-    n = page.evaluate("() => window.__n")
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def count(page, handles: str, seconds: float) -> tuple[list[int], int]:
+    page.evaluate(f"() => {{ const h = {handles}; ({COUNT})(h); }}")
+    page.wait_for_timeout(seconds * 1000)
+    page.evaluate("() => { globalThis.__stop = true; }")
+    return page.evaluate("() => globalThis.__n"), page.evaluate("() => globalThis.__f")
+
+
+def bare_rate(browser, seconds: float) -> float:
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.set_content(BARE)
+    page.wait_for_timeout(500)
+    n, _ = count(page, "[document.getElementById('c')]", seconds)
     page.close()
-    return n / seconds
+    return n[0] / seconds
+
+
+def player_rates(browser, url: str, pid: int, seconds: float) -> dict:
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    sent, recv = [0], [0]
+
+    def on_ws(ws):
+        ws.on("framesent", lambda p: sent.__setitem__(0, sent[0] + len(p)))
+        ws.on("framereceived", lambda p: recv.__setitem__(0, recv[0] + len(p)))
+
+    page.on("websocket", on_ws)
+    page.goto(url)
+    page.wait_for_selector(IDLE, state="attached", timeout=60_000)
+    page.get_by_role("tab", name="Train").click()
+    page.locator(".bpl-ready").wait_for(state="attached", timeout=60_000)
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.get_by_role("button", name="Pause", exact=True).wait_for(timeout=30_000)
+    page.wait_for_timeout(1500)
+    out = {}
+    for phase in ("playing", "paused"):
+        b0, c0 = sent[0] + recv[0], cpu_seconds(pid)
+        d0 = page.evaluate("() => [__bpl.player.drawn, __bpl.player.drawMs]")
+        t0 = time.monotonic()
+        n, frames = count(page, "[__bpl.player.el.map, __bpl.player.el.net]", seconds)
+        wall = time.monotonic() - t0
+        d1 = page.evaluate("() => [__bpl.player.drawn, __bpl.player.drawMs]")
+        out[phase] = {"map/s": n[0] / seconds, "neurons/s": n[1] / seconds,
+                      "rAF/s": frames / seconds, "KB/s": (sent[0] + recv[0] - b0) / wall / 1e3,
+                      "server CPU ms/s": (cpu_seconds(pid) - c0) / wall * 1e3,
+                      "JS ms/frame": (d1[1] - d0[1]) / max(1, d1[0] - d0[0])}
+        if phase == "playing":
+            page.get_by_role("button", name="Pause", exact=True).click()
+            page.get_by_role("button", name="Play", exact=True).wait_for(timeout=30_000)
+            page.wait_for_timeout(1000)
+    page.close()
+    return out
+
+
+def spread(values) -> str:
+    v = sorted(values)
+    return f"{statistics.median(v):7.1f} ({v[0]:.1f}-{v[-1]:.1f})"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--seconds", type=float, default=4.0)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--port", type=int, default=8641)
     a = ap.parse_args()
-    results = {}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        for name, script, port, play in (
-                ("reference: bare fragment, metric + 2 small charts", "benchmarks/ref_fragment_app.py",
-                 8611, False),
-                ("Backprop Lab, Train tab playing", "app.py", 8612, True)):
-            proc = serve(script, port)
-            try:
-                results[name] = statistics.median(
-                    rate(browser, f"http://127.0.0.1:{port}/", a.seconds, play)
-                    for _ in range(a.repeats))
-            finally:
-                proc.terminate()
-                proc.wait()
-        browser.close()
-    ref = next(iter(results.values()))
-    print(f"Visible updates per second (median of {a.repeats} × {a.seconds:g} s):")
-    for name, r in results.items():
-        print(f"  {name:<52} {r:5.1f}/s   ratio {r / ref:4.2f}")
+    proc = serve(a.port)
+    bare, runs = [], []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            for _ in range(a.repeats):
+                bare.append(bare_rate(browser, a.seconds))
+                runs.append(player_rates(browser, f"http://127.0.0.1:{a.port}/", proc.pid,
+                                         a.seconds))
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait()
+    print(f"Headless Chromium 1280x800, median (min-max) of {a.repeats} x {a.seconds:g} s; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"  reference: bare rAF canvas, changed frames/s   {spread(bare)}")
+    for phase in ("playing", "paused"):
+        for k in runs[0][phase]:
+            print(f"  {phase:<8} {k:<36} {spread(r[phase][k] for r in runs)}")
+    ratio = [r["playing"]["map/s"] / b for r, b in zip(runs, bare)]
+    ratio_n = [r["playing"]["neurons/s"] / b for r, b in zip(runs, bare)]
+    print(f"  ratio decision map / reference    {spread(ratio)}")
+    print(f"  ratio neuron maps / reference     {spread(ratio_n)}")
 
 
 if __name__ == "__main__":

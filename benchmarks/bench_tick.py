@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from lab.player import protocol as P
 from lab.state import Settings, new_lab
 
-PERIOD = 0.25  # seconds of playback per request (the player asks ~4 times a second)
+PERIOD = 0.6  # seconds of playback per request (player.js: BATCH)
 
 
 def session(speed: float, seconds: float) -> tuple[float, float, int]:

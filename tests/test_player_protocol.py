@@ -103,6 +103,16 @@ def test_pull_trains_what_is_missing_one_snapshot_per_stride():
     np.testing.assert_allclose(d["snapshots"]["loss"][-1], loss, rtol=1e-6)
 
 
+def test_snapshot_metrics_equal_nncore_loss_and_argmax_accuracy():
+    lab, _ = playing()
+    lab.trainer.step(40)
+    d = lab.data
+    loss, acc = P.evaluate(lab)
+    for k, (X, Y) in enumerate(((d.X_train, d.Y_train), (d.X_test, d.Y_test))):
+        assert loss[k] == pytest.approx(lab.net.loss(X, Y), rel=1e-14)
+        assert acc[k] == np.mean(np.argmax(lab.net.predict(X), 1) == np.argmax(Y, 1))
+
+
 def test_a_lost_reply_is_sent_again_without_training_more():
     lab, ps = playing()
     first = P.answer(lab, ps, req(lab, have=0, want=8, seq=1))

@@ -6,6 +6,8 @@ big one must not be updated per frame):
 
 * ``live_player`` (player.html/.css/.js), mounted once outside any fragment and updated
   only by full reruns: data points, exact weights, history, speed, status (view.py);
-* ``live_feed`` (feed.js, ~0.5 KB), inside a fragment: its data is the server's latest
-  reply to a pull (protocol.py), its ``pull`` trigger reruns only that fragment.
+* ``live_feed`` (feed.js, ~0.4 KB, sent with every reply, hence without comments), inside
+  a fragment: its data is the server's latest reply to a pull (protocol.py), handed to the
+  player through ``globalThis.__bpl``; its ``pull`` trigger carries the player's requests
+  and reruns only that fragment.
 """

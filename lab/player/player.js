@@ -10,6 +10,7 @@ REG.alive ??= 0;  // animation loops running: 1 while the Train tab is open, els
 const MAGIC = 0x42504c31, HEADER = 28, SNAP = 164, EPOCH = 44, NP = 35;
 const RUNNING = 1;
 const LEAD = 0.3;            // seconds of snapshots kept queued ahead of the screen
+const BATCH = 0.6;           // seconds asked for beyond the lead (≥ 2 × latency): ≤ 1.6 requests/s
 const RETRY_MS = 2000;       // a request unanswered this long was lost: ask again
 // One diverging scale for data, neurons and weights (as lab/figures/style.py):
 // −1 orange … 0 white … +1 blue. Class 1 is orange, class 2 blue.
@@ -84,7 +85,7 @@ class Player {
     this.gen = null; this.queue = []; this.lastStep = -1; this.lastEpoch = -1;
     this.shown = null; this.nextAt = 0; this.interval = 1 / 60; this.running = false;
     this.inflight = null; this.seq = 0; this.latency = 0.1;
-    this.frames = 0; this.drawn = 0; this.dupes = 0; this.requests = 0; this.replies = 0; this.skipped = 0;
+    this.frames = 0; this.drawn = 0; this.drawMs = 0; this.dupes = 0; this.requests = 0; this.replies = 0; this.skipped = 0;
     this.hist = { epoch: [], rows: [] }; this.pendingEpochs = []; this.chartsDirty = true; this.sizeKey = ""; this.colorsAt = 0;
     this.setTrigger = null;
     this.buildGrid(50, 1.3);
@@ -210,7 +211,9 @@ class Player {
     const lead = Math.min(1.5, LEAD + 2 * this.latency);
     const queued = this.queue.length * this.interval + Math.max(0, this.nextAt - now);
     if (queued >= lead) return;
-    const want = Math.max(1, Math.min(120, Math.ceil((lead + 0.25) / this.interval) - this.queue.length));
+    // a slow server gets fewer, larger requests: each costs it a fragment rerun
+    const batch = Math.max(BATCH, 2 * this.latency);
+    const want = Math.max(1, Math.min(120, Math.ceil((lead + batch) / this.interval) - this.queue.length));
     this.inflight = { seq: ++this.seq, at: now };
     this.requests++;
     REG.feed.request({ gen: this.gen, have: this.lastStep, want, seq: this.seq, ehave: this.lastEpoch });
@@ -223,9 +226,11 @@ class Player {
       if (!this.hist.epoch.length || e > this.hist.epoch.at(-1)) { this.hist.epoch.push(e); this.hist.rows.push(row); }
       this.chartsDirty = true;
     }
+    const t0 = performance.now();
     forward(s.theta, this.P, this.act, this.fwd);
     this.drawn++;
     this.drawNet(); this.drawMap(); this.renderCounters();
+    this.drawMs += performance.now() - t0;  // JS time per drawn frame (benchmarks read it)
   }
 
   // ------------------------------------------------------------------ drawing

@@ -77,22 +77,32 @@ def encode_snapshots(rows) -> np.ndarray:
     """rows: iterable of (step, epoch, theta (35,), loss (2,), acc (2,)) → SNAPSHOT array."""
     rows = list(rows)
     out = np.zeros(len(rows), SNAPSHOT)
-    for i, (step, epoch, theta, loss, acc) in enumerate(rows):
-        theta = np.asarray(theta, dtype=np.float64)
-        if theta.shape != (N_PARAMS,) or not np.all(np.isfinite(theta)):
-            raise ValueError(f"a snapshot needs {N_PARAMS} finite parameters, got {theta}")
-        out[i] = (step, epoch, to_f32(theta), to_f32(loss), to_f32(acc))
+    if not rows:
+        return out
+    vec = np.array([np.concatenate([np.ravel(r[2]), r[3], r[4]]) for r in rows], np.float64)
+    if vec.shape[1] != N_PARAMS + 4 or not np.all(np.isfinite(vec[:, :N_PARAMS])):
+        raise ValueError(f"a snapshot needs {N_PARAMS} finite parameters, got {vec}")
+    f = to_f32(vec)  # one clip and cast for the whole batch
+    out["step"] = [r[0] for r in rows]
+    out["epoch"] = [r[1] for r in rows]
+    out["theta"] = f[:, :N_PARAMS]
+    out["loss"] = f[:, N_PARAMS:N_PARAMS + 2]
+    out["acc"] = f[:, N_PARAMS + 2:]
     return out
 
 
 def encode_epochs(metrics) -> np.ndarray:
     """metrics: iterable of nncore ``Trainer.latest`` dicts → EPOCH array."""
-    metrics = list(metrics)
-    out = np.zeros(len(metrics), EPOCH)
-    for i, m in enumerate(metrics):
-        out[i] = (m["epoch"], m["steps"], to_f32([m["train_loss"], _num(m["test_loss"])]),
-                  to_f32([m["train_acc"], _num(m["test_acc"])]), to_f32(m["grad_norm"]),
-                  to_f32(m["saturation"]))
+    ms = list(metrics)
+    out = np.zeros(len(ms), EPOCH)
+    if not ms:
+        return out
+    f = to_f32([[m["train_loss"], _num(m["test_loss"]), m["train_acc"], _num(m["test_acc"]),
+                 *m["grad_norm"], *m["saturation"]] for m in ms])
+    out["epoch"] = [m["epoch"] for m in ms]
+    out["step"] = [m["steps"] for m in ms]
+    out["loss"], out["acc"] = f[:, 0:2], f[:, 2:4]
+    out["grad_norm"], out["saturation"] = f[:, 4:4 + N_LAYERS], f[:, 4 + N_LAYERS:]
     return out
 
 
@@ -129,6 +139,7 @@ class PlayerState:
 
     speed: float = DEFAULT_SPEED
     gen: int = -1
+    # encoded records (1-element SNAPSHOT / EPOCH arrays), oldest first
     snapshots: deque = field(default_factory=lambda: deque(maxlen=BUFFER))
     epochs: deque = field(default_factory=lambda: deque(maxlen=BUFFER))
     first_epoch: dict | None = None  # the epoch-0 metrics of this run, for the charts
@@ -136,6 +147,7 @@ class PlayerState:
     requests: int = 0
     trained: int = 0
     stopped_running: bool = False  # a pull reached the epoch limit or diverged
+    rows: dict = field(default_factory=dict)  # train + test rows stacked, per data set
 
     def sync(self, lab) -> None:
         """A new training run (reset, new data or network) empties the buffers."""
@@ -169,20 +181,29 @@ def flags_of(lab) -> int:
 
 
 def evaluate(lab) -> tuple[list[float], list[float]]:
-    """Train and test loss L = (1/N) Σ (Ŷ − Y)² and accuracy of the current weights."""
-    d, net = lab.data, lab.net
-    loss, acc = [], []
-    for X, Y in ((d.X_train, d.Y_train), (d.X_test, d.Y_test)):
-        Yh = net.predict(X)
-        loss.append(float(np.sum((Yh - Y) ** 2) / Y.shape[0]))
-        acc.append(float(np.mean(np.argmax(Yh, 1) == np.argmax(Y, 1))))
-    return loss, acc
+    """Train and test loss L = (1/N) Σ (Ŷ − Y)² and accuracy of the current weights:
+    one nncore forward pass over both sets (stacked once per data set)."""
+    d, rows = lab.data, player_state(lab).rows
+    if rows.get("data") is not d:
+        rows.update(data=d, X=np.vstack([d.X_train, d.X_test]), Y=np.vstack([d.Y_train, d.Y_test]),
+                    y=np.concatenate([d.y_train, d.y_test]), n=d.X_train.shape[0])
+    n, Y, y = rows["n"], rows["Y"], rows["y"]
+    Yh = lab.net.predict(rows["X"])
+    err = Yh - Y
+    sq = np.einsum("ij,ij->i", err, err)
+    hit = (Yh[:, 1] > Yh[:, 0]) == (y == 1)  # argmax of two outputs (ties pick ŷ₁, as argmax)
+    return ([float(sq[:n].mean()), float(sq[n:].mean())],
+            [float(hit[:n].mean()), float(hit[n:].mean())])
 
 
 def snapshot_of(lab) -> tuple:
     t = lab.trainer
     loss, acc = evaluate(lab)
     return (t.steps, t.epoch, lab.net.get_flat(), loss, acc)
+
+
+def _records(recs, empty: np.ndarray) -> np.ndarray:
+    return np.concatenate(list(recs)) if recs else empty
 
 
 def advance(lab, k: int, on_epoch=None) -> int:
@@ -228,7 +249,7 @@ def answer(lab, ps: PlayerState, req: dict, clock=time.perf_counter) -> bytes:
         return encode(lab.generation, req["seq"], flags_of(lab), interval_for(speed),
                       t.steps, empty, encode_epochs([]))
     have = req["have"]
-    pending = [s for s in ps.snapshots if s[0] > have]
+    pending = [r for r in ps.snapshots if r["step"][0] > have]
     need = req["want"] - len(pending)
     if need > 0 and lab.running:
         stride = stride_for(speed)
@@ -239,15 +260,15 @@ def answer(lab, ps: PlayerState, req: dict, clock=time.perf_counter) -> bytes:
             done = advance(lab, stride, got.append)
             ps.stopped_running |= not lab.running
             if got:
-                ps.epochs.append(got[-1])
+                ps.epochs.append(encode_epochs(got[-1:]))
             if done:
                 ps.trained += done
-                snap = snapshot_of(lab)
-                ps.snapshots.append(snap)
-                pending.append(snap)
+                rec = encode_snapshots([snapshot_of(lab)])
+                ps.snapshots.append(rec)
+                pending.append(rec)
             if not lab.running or not done or clock() - start > budget:
                 break
-    epochs = [m for m in ps.epochs if m["epoch"] > req["ehave"]]
-    ps.reply = encode(lab.generation, req["seq"], flags_of(lab), interval_for(speed),
-                      t.steps, encode_snapshots(pending[:MAX_WANT]), encode_epochs(epochs))
+    epochs = [r for r in ps.epochs if r["epoch"][0] > req["ehave"]]
+    ps.reply = encode(lab.generation, req["seq"], flags_of(lab), interval_for(speed), t.steps,
+                      _records(pending[:MAX_WANT], empty), _records(epochs, encode_epochs([])))
     return ps.reply
