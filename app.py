@@ -10,23 +10,31 @@ from lab.panels.gradcheck_panel import gradcheck_panel
 from lab.panels.link import copy_link_button, open_link, settle_link
 from lab.panels.network_view import form_picker, network_view
 from lab.panels.one_step import one_step_panel
+from lab.panels.presenter import presenter_style, presenter_toggle
 from lab.panels.sample_picker import sample_picker
 from lab.panels.sidebar import sidebar
 from lab.panels.training import training_panel
 
 DERIVATION = Path(__file__).parent / "docs" / "backprop.md"
 
-st.set_page_config(page_title="Backprop Lab", page_icon=":material/hub:", layout="wide")
-# Streamlit's default side padding (5 rem) costs the network picture 160 px at 1280 px.
-st.html("<style>.block-container{padding:3.6rem 1.2rem 2rem 1.2rem}</style>")
 lab = get_lab()
 open_link(lab)  # before any widget: the link's corrections and its data draw
+# Presenter mode starts with the sidebar closed (a link's ?presenter=1, or the toggle).
+_presenting = st.session_state.get("presenter") or st.query_params.get("presenter") in ("1",
+                                                                                       "true")
+st.set_page_config(page_title="Backprop Lab", page_icon=":material/hub:", layout="wide",
+                   initial_sidebar_state="collapsed" if _presenting else "auto")
+# Streamlit's default side padding (5 rem) costs the network picture 160 px at 1280 px.
+st.html("<style>.block-container{padding:3.6rem 1.2rem 2rem 1.2rem}</style>")
 with st.sidebar:  # the title lives in the sidebar: the main area starts with the tabs
     st.markdown("## Backprop Lab")
     st.caption("A 2-3-4-2 network (tanh hidden layers, linear outputs, mean squared error) "
                "with every number of its forward and backward pass: the picture and the "
                "matrix equations of backprop, in step.")
     copy_link_button()
+presenter = presenter_toggle()
+if presenter:
+    presenter_style()
 apply_settings(lab, sidebar(lab))
 if lab.notice:  # a toast, not a box above the tabs: the page below must not shift
     st.toast(lab.notice, icon=":material/info:")
@@ -39,15 +47,18 @@ if step_tab.open:
     with step_tab:
         form = form_picker()
         picture = st.container()
-        pick, step = st.columns([1, 1])
-        with pick:
-            st.markdown("##### What flows through")
-            view = sample_picker(lab, form)  # read before anything that shows it is drawn
-        with step:
-            st.markdown("##### One step of gradient descent")
-            one_step_panel(lab, view)
+        # In presenter mode the picker and the single step stay drawn (their widgets own
+        # the sample) but hidden: the projector shows the stages and their controls only.
+        with st.container(key="presenter_hidden" if presenter else "below_picture"):
+            pick, step = st.columns([1, 1])
+            with pick:
+                st.markdown("##### What flows through")
+                view = sample_picker(lab, form)  # read before anything showing it is drawn
+            with step:
+                st.markdown("##### One step of gradient descent")
+                one_step_panel(lab, view)
         with picture:
-            network_view(lab, view)
+            network_view(lab, view, presenter)
 if lesson_tab.open:
     with lesson_tab:
         st.info("The guided lesson is being written.")

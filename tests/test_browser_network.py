@@ -156,3 +156,36 @@ def test_the_open_tab_stays_open_when_notices_come_and_go(streamlit_server: str,
         screenshot(page, "train_tab_after_reset_1024")
     finally:
         context.close()
+
+
+@pytest.mark.browser
+def test_presenter_mode_keyboard_at_1024(streamlit_server: str, browser) -> None:
+    context, page = _open(browser, streamlit_server + "/?presenter=1")
+    try:
+        page.wait_for_function("() => document.body.innerText.includes('1/12 ·')",
+                               timeout=30_000)
+        sidebar = page.locator("[data-testid='stSidebar']")
+        assert sidebar.get_attribute("aria-expanded") == "false" or not sidebar.is_visible()
+        # the listener arrives with presenter mode (after the link's ?presenter=1 is applied)
+        page.wait_for_function("() => globalThis.__bplKeys && globalThis.__bplKeys.handler",
+                               timeout=30_000)
+        wait_for_app(page)
+        page.mouse.click(6, 420)  # focus the page itself, no widget
+        page.keyboard.press("ArrowRight")
+        _stage_marker(page, 1)
+        page.keyboard.press("ArrowRight")
+        _stage_marker(page, 2)
+        page.keyboard.press("ArrowLeft")
+        _stage_marker(page, 1)
+        screenshot(page, "presenter_1024")
+        page.keyboard.press(" ")  # play: the stages move on by themselves
+        _stage_marker(page, 3)
+        page.keyboard.press(" ")  # pause
+        page.wait_for_timeout(2500)
+        wait_for_app(page)
+        shown = page.evaluate("() => +document.body.innerText.match(/(\\d+)\\/12 ·/)[1]")
+        page.wait_for_timeout(2500)
+        assert page.evaluate("() => +document.body.innerText.match(/(\\d+)\\/12 ·/)[1]") == shown
+        assert page.locator(EXCEPTION).count() == 0
+    finally:
+        context.close()

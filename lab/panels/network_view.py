@@ -16,6 +16,7 @@ from ..figures.network import network_figure, stage_caption
 from ..stages import build_stages
 from ..state import Lab, View, current_pass
 from .latex import equations
+from .presenter import stage_keys
 
 SPEEDS = {"slow (2 s per stage)": 2.0, "normal (1 s)": 1.0, "fast (0.5 s)": 0.5}
 # The options are the URL's values (?form=batch); the captions say what they mean.
@@ -30,7 +31,7 @@ LOSS_CONVENTION = (
 
 def form_picker() -> str:
     """The per-sample / mini-batch switch; returns "sample" or "batch"."""
-    return st.radio("Form of the equations", list(FORMS), index=0, key="form",
+    return st.radio("Form of the equations", list(FORMS), key="form",
                     captions=list(FORMS.values()), horizontal=True, persist_state="session",
                     bind="query-params", label_visibility="collapsed",
                     help="One sample as column vectors, or N samples as the rows of a matrix")
@@ -45,16 +46,27 @@ def _stop_playing() -> None:
     st.session_state["play_stages"] = False
 
 
-def network_view(lab: Lab, view: View) -> None:
-    """Stage controls, the network at the current stage and its equations."""
+def _on_key(n: int, name: str) -> None:
+    """Presenter mode's keyboard: ← → step, space plays or pauses."""
+    if name == "play":
+        st.session_state["play_stages"] = not st.session_state.get("play_stages", False)
+    else:
+        _move(-1 if name == "prev" else 1, n)
+
+
+def network_view(lab: Lab, view: View, presenter: bool = False) -> None:
+    """Stage controls, the network at the current stage and its equations; in presenter
+    mode also the keyboard (← → space)."""
     playing = bool(st.session_state.get("play_stages", False))
     every = SPEEDS.get(st.session_state.get("speed"), 1.0) if playing else None
-    st.fragment(run_every=every)(_stage_view)(lab, view, every)
+    st.fragment(run_every=every)(_stage_view)(lab, view, every, presenter)
 
 
-def _stage_view(lab: Lab, view: View, every: float | None) -> None:
+def _stage_view(lab: Lab, view: View, every: float | None, presenter: bool = False) -> None:
     stages = build_stages(lab.net.L, view.form)
     n = len(stages)
+    if presenter:
+        stage_keys(lambda name: _on_key(n, name))
     if every is not None and st.session_state.get("play_stages"):
         # a tick of the timer: the next stage; the last one ends the play
         k = min(st.session_state.get("stage", 1) + 1, n)
@@ -71,7 +83,7 @@ def _stage_view(lab: Lab, view: View, every: float | None) -> None:
     c4.selectbox("Play speed", list(SPEEDS), index=1, key="speed", persist_state="session",
                  label_visibility="collapsed", help="Time per stage while playing")
     # Stages count from 1, in the URL (?stage=5) as on screen; the heading names the stage.
-    k = st.slider("Stage", 1, n, value=1, key="stage", persist_state="session",
+    k = st.slider("Stage", 1, n, key="stage", persist_state="session",
                   bind="query-params", on_change=_stop_playing, label_visibility="collapsed",
                   help="Every equation of backprop, in the order it is computed") - 1
     stage = stages[k]

@@ -26,7 +26,7 @@ def sample_picker(lab: Lab, form: str) -> View:
     if st.session_state.get("sample_index", 0) > n - 1:
         st.session_state["sample_index"] = n - 1
     i = st.number_input("Sample index (or click a point)", min_value=0, max_value=n - 1,
-                        value=0, step=1, key="sample_index", persist_state="session",
+                        step=1, key="sample_index", persist_state="session",
                         bind="query-params",
                         help=f"Row of the training set, 0 … {n - 1}")
     N = 1
