@@ -6,6 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
+try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+except ImportError:  # the browser tests are skipped without Playwright
+    PlaywrightTimeout = TimeoutError
 from browser_util import EXCEPTION, screenshot, wait_for_app
 
 from lab.stages import build_stages
@@ -46,7 +51,7 @@ def test_every_equation_fits_its_column_at_1024(streamlit_server: str, browser, 
             radio.click()
             try:
                 page.get_by_text("Mini-batch size N").wait_for(timeout=5_000)
-            except Exception:  # a click right after the first render can be missed: again
+            except PlaywrightTimeout:  # a click right after the first render can be missed
                 radio.click()
                 page.get_by_text("Mini-batch size N").wait_for(timeout=30_000)
             wait_for_app(page)
