@@ -17,8 +17,10 @@ from nncore import ACTIVATIONS, MLP, datasets
 STATE = """() => { const p = globalThis.__bpl?.player; if (!p || !p.shown) return null;
   return { mounts: __bpl.mounts, drawn: p.drawn, step: p.shown.step, epoch: p.shown.epoch,
            exact: !!p.shown.exact, running: p.running, theta: Array.from(p.shown.theta) }; }"""
-# A hash of the decision map's pixels (rows sampled), to tell frames apart.
-MAP_HASH = """() => { const c = globalThis.__bpl.player.el.map, ctx = c.getContext('2d');
+# A hash of the decision map's pixels (rows sampled), redrawn first from the weights on
+# screen (so a font that loaded in between cannot change the hash).
+MAP_HASH = """() => { const p = globalThis.__bpl.player; p.drawMap();
+  const c = p.el.map, ctx = c.getContext('2d');
   const d = ctx.getImageData(0, 0, c.width, c.height).data; let h = 0;
   for (let i = 0; i < d.length; i += 4 * 7) h = (h * 31 + d[i] + 3 * d[i + 1] + 7 * d[i + 2]) | 0;
   return h; }"""
@@ -48,8 +50,10 @@ def press(page, name: str) -> None:
 
 
 def play(page) -> None:
+    """Press Play and wait until the first pulled snapshot is on screen."""
     press(page, "Play")
     page.get_by_role("button", name="Pause", exact=True).wait_for(timeout=30_000)
+    page.wait_for_function("() => !__bpl.player.shown.exact", timeout=30_000)
 
 
 def pause(page) -> None:
