@@ -1,0 +1,155 @@
+"""AppTest: the Save and load panel in a sidebar expander, on an app of its own (so these
+tests do not depend on app.py's layout). Downloads are checked through the functions that
+make their bytes (tests/test_io.py); here: the buttons, the uploads, their messages, and
+that a bad upload leaves the session exactly as it was."""
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+from test_io import BAD_DATA, BAD_WEIGHTS, bits, csv_bytes, snapshot, xor_rows
+
+from lab import io as lio
+from lab.state import Settings, reset
+
+APP = '''
+import streamlit as st
+from lab.panels.common import get_lab
+from lab.panels.save_load import save_load_panel
+
+lab = get_lab()
+with st.sidebar.expander("Save and load", expanded=True):
+    save_load_panel(lab)
+if lab.notice:
+    st.toast(lab.notice)
+    lab.notice = ""
+'''
+
+
+@pytest.fixture
+def app(tmp_path):
+    path = tmp_path / "save_load_app.py"
+    path.write_text(APP)
+    at = AppTest.from_file(str(path), default_timeout=60).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def upload(at, key, name, raw, mime="application/json"):
+    at.file_uploader(key=key).set_value((name, raw, mime)).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_panel_shows_four_downloads_two_uploads_and_the_links_note(app):
+    labels = [b.label for b in app.get("download_button")]
+    assert labels == ["Weights and settings", "Training history", "Equations, stage 1",
+                      "NumPy forward pass"]
+    assert [u.label for u in app.get("file_uploader")] == ["Load weights (.json)",
+                                                          "Load a dataset (.csv)"]
+    assert any("Custom data is not in links" in c.value for c in app.caption)
+    assert not app.error and not app.success
+
+
+def test_equations_button_follows_the_stage_and_form(app):
+    app.session_state["stage"] = 6
+    app.session_state["form"] = "batch"
+    app.run()
+    assert not app.exception
+    assert app.get("download_button")[2].label == "Equations, stage 7"
+
+
+def test_download_reset_upload_restores_the_weights_bit_for_bit(app):
+    lab = app.session_state["lab"]
+    lab.trainer.step(80)
+    raw = lio.weights_json(lab.net, lab.settings, lab.trainer.steps, lab.trainer.epoch)
+    saved = bits(lab.net.W + lab.net.b)
+    reset(lab)
+    assert bits(lab.net.W + lab.net.b) != saved
+    upload(app, "upload_weights", "weights.json", raw)
+    lab = app.session_state["lab"]
+    assert bits(lab.net.W + lab.net.b) == saved
+    assert lab.trainer.net is lab.net and lab.trainer.steps == 0
+    assert [s.value for s in app.success] == [lio.md_escape(
+        "Loaded the weights from weights.json (saved after 80 steps); training restarts "
+        "from them at epoch 0 with the current settings.")]
+    assert app.toast[0].value.startswith("Loaded the weights from weights.json")
+
+
+def test_an_upload_is_applied_once_not_at_every_rerun(app):
+    lab = app.session_state["lab"]
+    raw = lio.weights_json(lab.net, lab.settings, 0, 0)
+    upload(app, "upload_weights", "w.json", raw)
+    gen = lab.generation
+    lab.trainer.step(30)  # training goes on after the load ...
+    trained = bits(lab.net.W)
+    app.run()
+    app.run()  # ... and reruns, with the file still in the uploader, keep it
+    assert lab.generation == gen and bits(lab.net.W) == trained and lab.trainer.steps == 30
+    upload(app, "upload_weights", "w.json", raw)  # the same file uploaded again: a new load
+    assert lab.generation == gen + 1 and lab.trainer.steps == 0
+
+
+def test_removing_the_file_clears_its_message(app):
+    upload(app, "upload_weights", "bad.json", b"{")
+    assert len(app.error) == 1
+    app.file_uploader(key="upload_weights").set_value(None).run()
+    assert not app.exception and not app.error
+
+
+def test_a_file_for_another_activation_is_refused_on_screen(app):
+    from lab.state import new_lab
+    other = new_lab(Settings(activation="relu"))
+    lab = app.session_state["lab"]
+    before = snapshot(lab)
+    upload(app, "upload_weights", "relu.json", lio.weights_json(other.net, other.settings, 0, 0))
+    assert "trained with activation relu" in app.error[0].value
+    assert snapshot(lab) == before
+
+
+@pytest.mark.parametrize("name", list(BAD_WEIGHTS))
+def test_bad_weights_upload_shows_its_message_and_changes_nothing(app, name):
+    raw, expected = BAD_WEIGHTS[name]
+    lab = app.session_state["lab"]
+    lab.trainer.step(20)
+    before = snapshot(lab)
+    upload(app, "upload_weights", "bad.json", raw)
+    assert len(app.error) == 1 and not app.success
+    shown = app.error[0].value
+    with pytest.raises(lio.UploadError) as err:
+        lio.parse_weights(raw)
+    assert shown == lio.md_escape(str(err.value)) and lio.md_escape(expected) in shown
+    assert not app.toast
+    assert snapshot(lab) == before and app.session_state["lab"] is lab
+
+
+@pytest.mark.parametrize("name", list(BAD_DATA))
+def test_bad_dataset_upload_shows_its_message_and_changes_nothing(app, name):
+    raw, expected = BAD_DATA[name]
+    lab = app.session_state["lab"]
+    lab.trainer.step(20)
+    before = snapshot(lab)
+    upload(app, "upload_data", "bad.csv", raw, "text/csv")
+    assert len(app.error) == 1 and not app.success
+    assert lio.md_escape(expected) in app.error[0].value
+    assert snapshot(lab) == before
+
+
+def test_hostile_text_reaches_the_page_escaped_and_cut(app):
+    hostile = "**bold** :red[red] $x^2$ <script>alert(1)</script> " + "y" * 300
+    upload(app, "upload_weights", "<i>x</i>.json",
+           b'{"format": "' + hostile.encode() + b'", "version": 1}')
+    shown = app.error[0].value
+    assert r"\*\*bold\*\* \:red\[red\] \$x\^2\$ \<script\>" in shown
+    assert "y" * (lio.SHOW + 1) not in shown and "**" not in shown.replace(r"\*", "")
+
+
+def test_a_good_dataset_replaces_the_data_and_resets_training(app):
+    lab = app.session_state["lab"]
+    lab.trainer.step(20)
+    gen = lab.generation
+    upload(app, "upload_data", "points.csv", csv_bytes(xor_rows(50)), "text/csv")
+    assert lab.data.X_train.shape[0] + lab.data.X_test.shape[0] == 50
+    assert lab.trainer.steps == 0 and lab.generation == gen + 1
+    assert lab.custom_data_name == "custom: points.csv"
+    assert "Loaded 50 points from points.csv" in app.success[0].value.replace("\\", "")
+    assert np.isfinite(lab.net.loss(lab.data.X_train, lab.data.Y_train))
