@@ -28,10 +28,13 @@ def sample_picker_figure(X: np.ndarray, y: np.ndarray, chosen: np.ndarray) -> go
                     marker={"size": 16, "color": "rgba(0,0,0,0)", "symbol": "circle",
                             "line": {"width": 3, "color": HIGHLIGHT}})
     fig.update_layout(**base_layout(
-        height=330, margin={"l": 10, "r": 10, "t": 10, "b": 10}, clickmode="event+select",
+        # l: room for the y tick labels (−0.5 was cut to "5" with a 10 px margin)
+        height=330, margin={"l": 44, "r": 10, "t": 10, "b": 10}, clickmode="event+select",
         legend={"orientation": "h", "y": -0.08, "font": SMALL_FONT},
-        xaxis={"title": None, "tickfont": SMALL_FONT, "range": [-1.3, 1.3], "zeroline": False},
+        xaxis={"title": None, "tickfont": SMALL_FONT, "range": [-1.3, 1.3], "zeroline": False,
+               "automargin": True},
         yaxis={"title": None, "tickfont": SMALL_FONT, "range": [-1.3, 1.3], "zeroline": False,
+               "automargin": True,
                "scaleanchor": "x"},
         uirevision="picker"))
     return fig
