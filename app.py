@@ -11,6 +11,7 @@ from lab.panels.link import copy_link_button, open_link, settle_link
 from lab.panels.network_view import form_picker, network_view
 from lab.panels.one_step import one_step_panel
 from lab.panels.presenter import presenter_style, presenter_toggle
+from lab.panels.save_load import save_load_panel
 from lab.panels.sample_picker import sample_picker
 from lab.panels.sidebar import sidebar
 from lab.panels.training import training_panel
@@ -36,6 +37,8 @@ presenter = presenter_toggle()
 if presenter:
     presenter_style()
 apply_settings(lab, sidebar(lab))
+with st.sidebar.expander("Save and load", icon=":material/save:"):
+    save_load_panel(lab)  # the view and stage: from the step view's widgets
 if lab.notice:  # a toast, not a box above the tabs: the page below must not shift
     st.toast(lab.notice, icon=":material/info:")
     lab.notice = ""

@@ -25,7 +25,7 @@ import numpy as np
 
 from nncore import ACTIVATIONS, MLP, History, datasets
 
-from .state import SIZES, Data, Lab, Settings, _trainer, reset
+from .state import SIZES, Data, Lab, Settings, new_trainer, reset
 
 FORMAT = "backprop-lab-weights"
 VERSION = 1
@@ -321,7 +321,7 @@ def load_weights(lab: Lab, wf: WeightsFile, name: str = "the file") -> str:
     for q in range(lab.net.L):
         lab.net.W[q][...] = wf.W[q]
         lab.net.b[q][...] = wf.b[q]
-    lab.trainer = _trainer(lab.net, lab.data, lab.settings)
+    lab.trainer = new_trainer(lab.net, lab.data, lab.settings)
     lab.running = False
     lab.last_step = None
     lab.generation += 1

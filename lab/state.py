@@ -81,6 +81,9 @@ class Lab:
     last_step: dict | None = None
     # bumped by every reset: a new training run (live views restart their streams)
     generation: int = 0
+    # set while uploaded data replaces the built-in set ("custom: file.csv"); a change of
+    # any data setting brings a built-in set back
+    custom_data_name: str = ""
     # the live view's secondary figures and when they were built (time.monotonic())
     slow_figs: dict = field(default_factory=dict)
     slow_figs_at: float = float("-inf")
@@ -114,10 +117,11 @@ def new_lab(settings: Settings | None = None, data: Data | None = None) -> Lab:
     s = settings or Settings()
     d = data if data is not None else make_data(s)
     net = MLP(SIZES, s.activation, seed=s.seed)
-    return Lab(settings=s, data=d, net=net, trainer=_trainer(net, d, s))
+    return Lab(settings=s, data=d, net=net, trainer=new_trainer(net, d, s))
 
 
-def _trainer(net: MLP, d: Data, s: Settings) -> Trainer:
+def new_trainer(net: MLP, d: Data, s: Settings) -> Trainer:
+    """A trainer for ``net`` on the data ``d`` with the settings ``s`` (seeded shuffling)."""
     return Trainer(net, d.X_train, d.Y_train, d.X_test, d.Y_test, lr=s.lr,
                    batch_size=s.batch_size, momentum=s.momentum, seed=s.seed)
 
@@ -126,7 +130,7 @@ def reset(lab: Lab) -> None:
     """Back to the initial weights of this random seed (bit for bit) and epoch 0."""
     s = lab.settings
     lab.net = MLP(SIZES, s.activation, seed=s.seed)
-    lab.trainer = _trainer(lab.net, lab.data, s)
+    lab.trainer = new_trainer(lab.net, lab.data, s)
     lab.running = False
     lab.last_step = None
     lab.generation += 1
@@ -147,6 +151,7 @@ def change(lab: Lab, data: Data | None = None, **changes) -> str:
         return ""
     if changed & set(DATA_FIELDS):
         lab.data = data if data is not None else make_data(new)
+        lab.custom_data_name = ""
     if changed & (set(DATA_FIELDS) | set(NET_FIELDS)):
         trained = lab.trainer.steps > 0
         reset(lab)

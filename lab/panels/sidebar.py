@@ -23,7 +23,7 @@ from ..links import (
     SEED_MAX,
     TEST_FRACTION,
 )
-from ..state import Lab, Settings, change, reset
+from ..state import DATA_FIELDS, Lab, Settings, change, reset
 from .common import cached_data
 
 DEFAULT = Settings()
@@ -33,6 +33,14 @@ URL = "query-params"  # every setting lives in the page's address: links reprodu
 def _regenerate(lab: Lab) -> None:
     new = replace(lab.settings, data_seed=lab.settings.data_seed + 1)
     change(lab, data=cached_data(new), data_seed=new.data_seed)
+
+
+def _built_in(lab: Lab) -> None:
+    """Leave uploaded data: back to the built-in set the widgets describe."""
+    lab.data = cached_data(lab.settings)
+    lab.custom_data_name = ""
+    reset(lab)
+    lab.notice = f"Back to the built-in {lab.settings.dataset} data; training was reset."
 
 
 def _reset(lab: Lab) -> None:
@@ -49,6 +57,7 @@ def sidebar(lab: Lab) -> Settings:
                           key="dataset", bind=URL,
                           help="Toy 2-D sets. The spiral is too hard for 2-3-4-2: a lesson in "
                                "capacity")
+    custom = s.container()  # filled below, once the new settings are known
     n = s.slider("Number of samples", N_SAMPLES[0], N_SAMPLES[1], d.n, step=N_SAMPLES[2],
                  key="n_samples", bind=URL)
     noise = s.slider("Noise (std of the jitter)", NOISE[0], NOISE[1], d.noise, step=NOISE[2],
@@ -83,7 +92,14 @@ def sidebar(lab: Lab) -> Settings:
     s.button("Reset weights", key="reset", on_click=_reset, args=(lab,), type="primary",
              icon=":material/restart_alt:",
              help="Back to the initial weights of this seed and epoch 0")
-    return replace(lab.settings, dataset=dataset, n=int(n), noise=float(noise),
-                   test_fraction=float(test_fraction), activation=activation, seed=int(seed),
-                   lr=float(lr), batch_size=int(batch_size), momentum=float(momentum),
-                   epochs_limit=int(epochs_limit))
+    new = replace(lab.settings, dataset=dataset, n=int(n), noise=float(noise),
+                  test_fraction=float(test_fraction), activation=activation, seed=int(seed),
+                  lr=float(lr), batch_size=int(batch_size), momentum=float(momentum),
+                  epochs_limit=int(epochs_limit))
+    same_data = all(getattr(new, f) == getattr(lab.settings, f) for f in DATA_FIELDS)
+    if lab.custom_data_name and same_data:  # a changed data setting replaces it in this run
+        custom.caption(f"Training on **{lab.custom_data_name}** (uploaded under Save and "
+                       "load). Custom data is not in links.")
+        custom.button("Back to the built-in data", key="built_in_data", on_click=_built_in,
+                      args=(lab,), width="stretch")
+    return new
