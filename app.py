@@ -11,8 +11,8 @@ from lab.panels.link import copy_link_button, open_link, settle_link
 from lab.panels.network_view import form_picker, network_view
 from lab.panels.one_step import one_step_panel
 from lab.panels.presenter import presenter_style, presenter_toggle
-from lab.panels.save_load import save_load_panel
 from lab.panels.sample_picker import sample_picker
+from lab.panels.save_load import save_load_panel
 from lab.panels.sidebar import sidebar
 from lab.panels.training import training_panel
 

@@ -9,6 +9,6 @@ Layers point one way: ``nncore`` (numpy) ← ``lab.figures`` (Plotly, no Streaml
 # starting while the first is still importing them saw a partly initialised module
 # ("partially initialized module 'pandas' has no attribute 'Series'"). An import that is
 # under way in another thread blocks here until it has finished.
-import pandas  # noqa: E402, F401
-import plotly.graph_objects  # noqa: E402, F401
-import pyarrow  # noqa: E402, F401
+import pandas  # noqa: F401
+import plotly.graph_objects  # noqa: F401
+import pyarrow  # noqa: F401
