@@ -208,4 +208,28 @@ def test_screenshot_after_ten_seconds_of_play(streamlit_server: str, page, name)
     assert s["step"] > 1000, {k: v for k, v in s.items() if k != "theta"}
     assert np.all(np.isfinite(s["theta"]))
     screenshot(page, f"train_{name}_10s")
+    page.locator(".bpl").screenshot(path=str(screenshot(page, f"train_{name}_10s")
+                                             .with_name(f"train_{name}_10s_player.png")))
     pause(page)
+
+
+@pytest.mark.browser
+def test_player_drops_duplicates_and_never_queues_nan(streamlit_server: str, page) -> None:
+    from lab.player import protocol as P
+
+    open_train_tab(page, streamlit_server)
+    gen = page.evaluate("() => __bpl.player.gen")
+    snaps = np.zeros(4, P.SNAPSHOT)
+    snaps["step"] = [3, 4, 4, 5]  # 4 twice: a duplicate
+    snaps["theta"] = 0.5
+    snaps["theta"][3, 7] = np.nan  # a non-finite snapshot (the encoder refuses these)
+    raw = P.encode(gen, 1, P.RUNNING, 1 / 60, 5, snaps, P.encode_epochs([]))
+    got = page.evaluate("""(bytes) => { const p = __bpl.player;
+        p.running = true; p.queue = []; p.lastStep = 2; p.nextAt = 1e12;  // hold playback
+        const d0 = p.dupes, s0 = p.skipped;
+        p.ingest(new Uint8Array(bytes)); p.ingest(new Uint8Array(bytes));  // twice: resent
+        const out = { steps: p.queue.map((s) => s.step), dupes: p.dupes - d0,
+                      skipped: p.skipped - s0 };
+        p.running = false; p.queue = []; return out; }""", list(raw))
+    # first reply: 4 again is a duplicate, 5 is skipped; the resent reply: 3, 4, 4 duplicates
+    assert got == {"steps": [3, 4], "dupes": 1 + 3, "skipped": 1 + 1}, got
