@@ -233,3 +233,28 @@ def test_player_drops_duplicates_and_never_queues_nan(streamlit_server: str, pag
         p.running = false; p.queue = []; return out; }""", list(raw))
     # first reply: 4 again is a duplicate, 5 is skipped; the resent reply: 3, 4, 4 duplicates
     assert got == {"steps": [3, 4], "dupes": 1 + 3, "skipped": 1 + 1}, got
+
+
+@pytest.mark.browser
+def test_clicking_a_training_point_picks_it_for_the_step_by_step_tab(streamlit_server: str,
+                                                                    page) -> None:
+    open_train_tab(page, streamlit_server)
+    # where training point i is on screen, and the one nearest to it (points overlap)
+    i = 17
+    xy = page.evaluate("""(i) => { const p = __bpl.player, r = p.el.map.getBoundingClientRect();
+        const { x0, y0, size } = p.mapBox, e = p.extent;
+        return [r.left + x0 + ((p.X[2 * i] + e) / (2 * e)) * size,
+                r.top + y0 + size - ((p.X[2 * i + 1] + e) / (2 * e)) * size]; }""", i)
+    page.mouse.move(*xy)
+    tip = page.locator(".bpl-tip")
+    tip.wait_for(state="visible", timeout=5_000)
+    assert "Training point" in tip.inner_text()
+    picked = int(tip.inner_text().split()[2].rstrip(","))
+    page.mouse.click(*xy)
+    page.wait_for_timeout(500)
+    wait_for_app(page)
+    page.get_by_role("tab", name="Backprop, step by step").click()
+    wait_for_app(page)
+    box = page.get_by_test_id("stNumberInput").filter(has_text="Sample index").locator("input")
+    box.wait_for(timeout=30_000)
+    assert int(box.input_value()) == picked
