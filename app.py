@@ -7,6 +7,7 @@ import streamlit as st
 from lab.links import TABS
 from lab.panels.common import apply_settings, get_lab
 from lab.panels.gradcheck_panel import gradcheck_panel
+from lab.panels.lesson import lesson_panel, lesson_view
 from lab.panels.link import copy_link_button, open_link, settle_link
 from lab.panels.network_view import form_picker, network_view
 from lab.panels.one_step import one_step_panel
@@ -64,7 +65,7 @@ if step_tab.open:
             network_view(lab, view, presenter)
 if lesson_tab.open:
     with lesson_tab:
-        st.info("The guided lesson is being written.")
+        lesson_panel(lab, lesson_view(lab), bind="query-params")
 if train_tab.open:
     with train_tab:
         training_panel(lab)

@@ -383,7 +383,7 @@ STEPS: tuple[LessonStep, ...] = (
     $\mathbf{z}^{(1)}$ of the one-sample steps, lying down. The picture cannot show
     $N$ values per node: it shows their mean over the batch.
     """, try_this=r"""
-    In the *Backprop, step by step* tab choose **mini-batch (row vectors)** and set
+    In the *Backprop, step by step* tab choose the form **batch** and set
     **Mini-batch size N** to see every stage in this form.
     """),
 
