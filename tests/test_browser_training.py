@@ -258,3 +258,69 @@ def test_clicking_a_training_point_picks_it_for_the_step_by_step_tab(streamlit_s
     box = page.get_by_test_id("stNumberInput").filter(has_text="Sample index").locator("input")
     box.wait_for(timeout=30_000)
     assert int(box.input_value()) == picked
+
+
+@pytest.fixture(scope="module")
+def dark_server(tmp_path_factory):
+    """The app with Streamlit's dark theme (the repository's config sets a light one)."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from browser_util import REPO_ROOT
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log = open(tmp_path_factory.mktemp("dark") / "streamlit.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
+         f"--server.port={port}", "--server.address=127.0.0.1",
+         "--browser.gatherUsageStats=false", "--server.fileWatcherType=none",
+         "--theme.base=dark", "--theme.textColor=#fafafa", "--theme.backgroundColor=#0e1117"],
+        cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.25)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_projector_size_layout_fits_both_themes(request, browser, theme) -> None:
+    """At 1024x768 the map stays beside the network, nothing overflows sideways, the
+    smallest text is ≥ 13 px, and the player's text takes the theme's colour."""
+    url = request.getfixturevalue("streamlit_server" if theme == "light" else "dark_server")
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    try:
+        open_train_tab(page, url)
+        press(page, "Step epoch")
+        wait_for_app(page)
+        page.wait_for_timeout(500)  # a few frames: the player sizes itself in its rAF loop
+        box = page.evaluate("""() => { const p = __bpl.player, b = p.root.querySelector('.bpl');
+            const n = p.el.net.getBoundingClientRect(), m = p.el.map.getBoundingClientRect();
+            const small = Math.min(...[...b.querySelectorAll('*')].filter((e) => e.textContent.trim()
+                && !e.children.length).map((e) => parseFloat(getComputedStyle(e).fontSize)));
+            const rgb = getComputedStyle(b).color.match(/[0-9.]+/g).map(Number);
+            return { overflow: b.scrollWidth - b.clientWidth, beside: m.left > n.right - 1 &&
+                     Math.abs(m.top - n.top) < 2, map: m.width, small,
+                     light_text: (rgb[0] + rgb[1] + rgb[2]) / 3 > 128 }; }""")
+        assert box["overflow"] <= 0 and box["beside"] and box["map"] >= 220, box
+        assert box["small"] >= 13, box
+        assert box["light_text"] == (theme == "dark"), box
+        shot = screenshot(page, f"train_1024_{theme}")
+        page.locator(".bpl").screenshot(path=str(shot.with_name(f"train_1024_{theme}_player.png")))
+    finally:
+        context.close()

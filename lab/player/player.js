@@ -426,7 +426,8 @@ class Player {
     let text = this.status, error = /diverged/i.test(this.status || "");
     if (!text) {
       text = this.running
-        ? `Playing at ${fmtInt(this.speed)} steps/s` + (this.stride > 1 ? ` (${this.stride} steps per frame).` : ", every step drawn.")
+        ? `Playing at ${fmtInt(this.speed)} step${this.speed === 1 ? "" : "s"} per second` +
+          (this.stride > 1 ? ` (${this.stride} steps per frame).` : ", every step drawn.")
         : this.shown && this.shown.step > 0
           ? "Paused: the picture shows the network's weights now, as the step-by-step tab does."
           : "Press Play to train, or Step / Step epoch to advance by hand.";
