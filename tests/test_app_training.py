@@ -47,7 +47,7 @@ def pull_as_browser(at, want=30):
     """What the player does: ask for what it lacks (then the fragment reruns)."""
     lab = lab_of(at)
     ps = P.player_state(lab)
-    have = int(ps.snapshots[-1]["step"][0]) if ps.snapshots else lab.trainer.steps
+    have = ps.snapshots[-1][0] if ps.snapshots else lab.trainer.steps
     return pull(lab, ps, {"gen": lab.generation, "have": have, "want": want, "seq": 1})
 
 

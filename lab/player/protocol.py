@@ -139,7 +139,7 @@ class PlayerState:
 
     speed: float = DEFAULT_SPEED
     gen: int = -1
-    # encoded records (1-element SNAPSHOT / EPOCH arrays), oldest first
+    # (step, epoch, θ, loss, acc) tuples and encoded 1-element EPOCH arrays, oldest first
     snapshots: deque = field(default_factory=lambda: deque(maxlen=BUFFER))
     epochs: deque = field(default_factory=lambda: deque(maxlen=BUFFER))
     first_epoch: dict | None = None  # the epoch-0 metrics of this run, for the charts
@@ -207,13 +207,17 @@ def _records(recs, empty: np.ndarray) -> np.ndarray:
 
 
 def advance(lab, k: int, on_epoch=None) -> int:
-    """Up to k SGD steps, never past the epoch limit; ``on_epoch(metrics)`` at each epoch
-    end. Stops ``lab.running`` on divergence or at the limit. Returns the steps taken."""
+    """Up to k SGD steps, never past the epoch limit; ``on_epoch(metrics)`` after a call
+    that ended an epoch (the last epoch's metrics, nncore's ``Trainer.latest``). Stops
+    ``lab.running`` on divergence or at the limit. Returns the steps taken."""
     t, limit = lab.trainer, lab.settings.epochs_limit
     done = 0
     while done < k and not t.diverged and t.epoch < limit:
         e0 = t.epoch
-        n = t.step(min(k - done, t.steps_left_in_epoch))
+        n = k - done
+        if limit - t.epoch <= 1 + n // max(1, t.steps_left_in_epoch):
+            n = min(n, t.steps_left_in_epoch)  # near the limit: stop at each epoch end
+        n = t.step(n)
         done += n
         if t.epoch != e0 and on_epoch is not None:
             on_epoch(dict(t.latest))
@@ -249,7 +253,7 @@ def answer(lab, ps: PlayerState, req: dict, clock=time.perf_counter) -> bytes:
         return encode(lab.generation, req["seq"], flags_of(lab), interval_for(speed),
                       t.steps, empty, encode_epochs([]))
     have = req["have"]
-    pending = [r for r in ps.snapshots if r["step"][0] > have]
+    pending = [r for r in ps.snapshots if r[0] > have]
     need = req["want"] - len(pending)
     if need > 0 and lab.running:
         stride = stride_for(speed)
@@ -263,12 +267,12 @@ def answer(lab, ps: PlayerState, req: dict, clock=time.perf_counter) -> bytes:
                 ps.epochs.append(encode_epochs(got[-1:]))
             if done:
                 ps.trained += done
-                rec = encode_snapshots([snapshot_of(lab)])
-                ps.snapshots.append(rec)
-                pending.append(rec)
+                snap = snapshot_of(lab)
+                ps.snapshots.append(snap)
+                pending.append(snap)
             if not lab.running or not done or clock() - start > budget:
                 break
     epochs = [r for r in ps.epochs if r["epoch"][0] > req["ehave"]]
     ps.reply = encode(lab.generation, req["seq"], flags_of(lab), interval_for(speed), t.steps,
-                      _records(pending[:MAX_WANT], empty), _records(epochs, encode_epochs([])))
+                      encode_snapshots(pending[:MAX_WANT]), _records(epochs, encode_epochs([])))
     return ps.reply
