@@ -174,6 +174,21 @@ def test_the_epoch_limit_is_never_passed():
     assert P.decode(ps.reply)["flags"] & P.AT_LIMIT
 
 
+@pytest.mark.parametrize("limit", [1, 2, 5])
+@pytest.mark.parametrize("batch_size", [1, 32, 128])
+@pytest.mark.parametrize("speed", [300, 3000, 10000])
+def test_strides_of_any_length_stop_exactly_at_the_limit(limit, batch_size, speed):
+    lab, ps = playing(epochs_limit=limit, batch_size=batch_size)
+    ps.speed = speed
+    for seq in range(200):
+        if not lab.running:
+            break
+        P.answer(lab, ps, req(lab, have=lab.trainer.steps, want=60, seq=seq))
+    n = lab.data.X_train.shape[0]
+    assert lab.trainer.epoch == limit and not lab.running
+    assert lab.trainer.steps == limit * -(-n // batch_size)
+
+
 def test_epoch_records_after_ehave_only():
     lab, ps = playing()
     d = P.decode(P.answer(lab, ps, req(lab, have=0, want=30)))
