@@ -15,6 +15,7 @@ import numpy as np
 from nncore import DEFAULTS, MLP, Trainer, datasets, divergence_message, sgd_update
 
 from .passdata import PassData, compute_pass
+from .quiz import QuizState, new_quiz
 
 SIZES = (2, 3, 4, 2)
 DATA_FIELDS = ("dataset", "n", "noise", "test_fraction", "data_seed")
@@ -84,6 +85,8 @@ class Lab:
     # set while uploaded data replaces the built-in set ("custom: file.csv"); a change of
     # any data setting brings a built-in set back
     custom_data_name: str = ""
+    # "Your turn": the current question, the reply and the session's score
+    quiz: QuizState = field(default_factory=new_quiz)
     # the live view's secondary figures and when they were built (time.monotonic())
     slow_figs: dict = field(default_factory=dict)
     slow_figs_at: float = float("-inf")
@@ -117,7 +120,7 @@ def new_lab(settings: Settings | None = None, data: Data | None = None) -> Lab:
     s = settings or Settings()
     d = data if data is not None else make_data(s)
     net = MLP(SIZES, s.activation, seed=s.seed)
-    return Lab(settings=s, data=d, net=net, trainer=new_trainer(net, d, s))
+    return Lab(settings=s, data=d, net=net, trainer=new_trainer(net, d, s), quiz=new_quiz(s.seed))
 
 
 def new_trainer(net: MLP, d: Data, s: Settings) -> Trainer:

@@ -216,3 +216,20 @@ def test_only_the_open_tab_runs():
     assert not at.get("plotly_chart")
     assert [c.key for c in at.get("bidi_component")] == ["copy_link"]  # no live player
     assert any("Backward pass" in m.value for m in at.markdown)
+
+
+def test_your_turn_hides_the_asked_value_in_the_picture_and_checks_the_answer():
+    import json
+    at = run_app()
+    at.slider(key="stage").set_value(2).run()  # z1 = W1 x + b1
+    assert not any("?" in t for t in json.loads(at.get("plotly_chart")[0].proto.spec)["data"][26]["text"])
+    at.toggle(key="your_turn_on").set_value(True).run()
+    lab = at.session_state["lab"]
+    q = lab.quiz.question
+    assert q is not None and q.kind == "z"
+    texts = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][26]["text"]
+    assert texts.count("?") == 1 and texts[2 + q.index[2]] == "?"
+    assert any(r"\boxed" in lt.value or "?" in lt.value for lt in at.latex)
+    at.text_input(key="answer").input(f"{q.answer:.3f}").run()
+    at.button(key="check_answer").click().run()
+    assert lab.quiz.score == "1 of 1 right"

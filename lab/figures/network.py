@@ -132,13 +132,15 @@ def stage_caption(stage: Stage, p: PassData) -> list[str]:
     return [f"Nodes: {kind_text}{batch}. Edges: {what}, blue > 0, orange < 0, width ∝ |value|."]
 
 
-def network_figure(p: PassData, stages: list[Stage], active: int = 0) -> go.Figure:
+def network_figure(p: PassData, stages: list[Stage], active: int = 0,
+                   hidden_node: tuple[int, int] | None = None) -> go.Figure:
     """The network at one stage: the nodes filled with the stage's quantity, the
     edges of the stage lit. No animation frames: the app moves through the stages
     itself, so picture, equations and controls always show the same stage.
 
     p : the pass (sample or mini-batch) whose numbers are drawn. stages : from
-    :func:`lab.stages.build_stages`. active : index of the stage to draw.
+    :func:`lab.stages.build_stages`. active : index of the stage to draw. hidden_node :
+    (layer q, unit i) whose number is shown as "?" (the value a student is asked for).
     """
     sizes = [p.X.shape[1]] + [w.shape[0] for w in p.W]
     L = len(sizes) - 1
@@ -155,12 +157,18 @@ def network_figure(p: PassData, stages: list[Stage], active: int = 0) -> go.Figu
                                 showlegend=False, **styles[k])
                 k += 1
     colors, texts, text_colors, rings, span, _ = _stage_nodes(stage, p)
+    hover = _node_hover(p, sizes)
+    if hidden_node is not None:
+        k = sum(sizes[:hidden_node[0]]) + hidden_node[1]
+        if texts[k]:
+            texts[k] = "?"
+        hover[k] = f"{node_label(*hidden_node, L)}: your turn, work it out"
     xy = np.vstack(pos)
     fig.add_scatter(x=xy[:, 0], y=xy[:, 1], mode="markers+text", textposition="middle center",
                     showlegend=False, text=texts, textfont={**SMALL_FONT, "color": text_colors},
                     marker={"size": NODE_SIZE, "symbol": "circle", "color": colors,
                             "line": {"width": rings, "color": HIGHLIGHT}},
-                    hovertext=_node_hover(p, sizes), hoverinfo="text")
+                    hovertext=hover, hoverinfo="text")
     fig.add_scatter(x=[None], y=[None], mode="markers", hoverinfo="skip", showlegend=False,
                     marker={"colorscale": DIVERGING, "showscale": True, "color": [0],
                             "cmin": -span, "cmax": span,

@@ -52,12 +52,13 @@ def gradcheck_panel(lab: Lab) -> None:
     _verdict(check, f"sample {idx[0]}" if idx.size == 1 else f"the mini-batch of {idx.size}")
     st.caption(f"Numeric derivative: {check.method}. Relative error = |a − n| / max(|a|, |n|). "
                + NOT_RESOLVABLE)
-    st.dataframe(
+    # the key on a container: a dataframe without selections carries no key of its own
+    st.container(key="gradcheck_table").dataframe(
         [{"parameter": r.name, "backprop ∂L/∂θ": r.backprop, "finite difference": r.numeric,
           "relative error": None if r.status == "unresolvable" else r.rel_error,
           "resolvable above": r.resolution, "status": STATUS_WORDS[r.status]}
          for r in check.rows],
-        key="gradcheck_table", hide_index=True, height=320, width="stretch",
+        hide_index=True, height=320, width="stretch",
         column_config={
             "backprop ∂L/∂θ": st.column_config.NumberColumn(format="%.6e"),
             "finite difference": st.column_config.NumberColumn(format="%.6e"),

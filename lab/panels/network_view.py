@@ -13,10 +13,12 @@ import streamlit as st
 
 from ..equations import stage_equations
 from ..figures.network import network_figure, stage_caption
+from ..quiz import hide
 from ..stages import build_stages
 from ..state import Lab, View, current_pass
 from .latex import equations
 from .presenter import stage_keys
+from .your_turn import prepare_quiz, your_turn_panel
 
 SPEEDS = {"slow (2 s per stage)": 2.0, "normal (1 s)": 1.0, "fast (0.5 s)": 0.5}
 # The options are the URL's values (?form=batch); the captions say what they mean.
@@ -44,6 +46,14 @@ def _move(delta: int, n: int) -> None:
 
 def _stop_playing() -> None:
     st.session_state["play_stages"] = False
+
+
+def _node_of(asked, p) -> tuple[int, int] | None:
+    """The picture's node that shows the asked value: one sample's z, a or δ."""
+    if asked is None or asked.kind not in ("z", "a", "delta") or p.N != 1:
+        return None
+    q, _row, i = asked.index
+    return q, i
 
 
 def _on_key(n: int, name: str) -> None:
@@ -88,18 +98,30 @@ def _stage_view(lab: Lab, view: View, every: float | None, presenter: bool = Fal
                   help="Every equation of backprop, in the order it is computed") - 1
     stage = stages[k]
     p = current_pass(lab, view)
+    # Your turn (opt in): one value of the stage is hidden in the equations and the
+    # picture, and the student works it out
+    quizzing = bool(st.session_state.get("your_turn_on"))
+    quiz = prepare_quiz(lab, p, stage) if quizzing else None
+    asked = None if quiz is None or quiz.solution_shown else quiz.question
 
     left, right = st.columns([1, 1])
     with left:
+        loss = "?" if asked is not None and asked.kind == "loss" else f"{p.loss:.4g}"
         st.markdown(f"**{k + 1}/{n} · {stage.formula}**"
-                    + (f" · L = {p.loss:.4g}" if stage.phase != "forward" else ""))
-        st.plotly_chart(network_figure(p, stages, active=k), key="network_chart",
-                        width="stretch", theme=None, config={"displayModeBar": False})
+                    + (f" · L = {loss}" if stage.phase != "forward" else ""))
+        st.plotly_chart(network_figure(p, stages, active=k, hidden_node=_node_of(asked, p)),
+                        key="network_chart", width="stretch", theme=None,
+                        config={"displayModeBar": False})
         st.caption(" ".join(stage_caption(stage, p)) + " Hover a node for z, a, b, δ, an edge "
                    "for w and ∂L/∂w.")
     with right:
         st.markdown(f"#### {stage.title}")
-        equations(stage_equations(stage, p))
+        st.toggle("Your turn: hide one value to work out", key="your_turn_on",
+                  help="The app hides one number of this stage (in the equations and the "
+                       "picture); type it, and it checks your answer and shows the working")
+        equations(hide(stage_equations(stage, p), asked))
+        if quizzing:
+            your_turn_panel(lab, p, stage)
         st.info(LOSS_CONVENTION)
     wanted = (SPEEDS.get(st.session_state.get("speed"), 1.0)
               if st.session_state.get("play_stages") else None)
