@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from lab.player.protocol import decode
 
-LEAD, BATCH, RETRY = 0.3, 0.6, 2.0  # as player.js
+LEAD, BATCH, RETRY = 0.3, 0.6, 3.0  # as player.js (its retry also backs off)
 
 
 def serve(port: int) -> subprocess.Popen:

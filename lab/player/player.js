@@ -11,7 +11,10 @@ const MAGIC = 0x42504c31, HEADER = 28, SNAP = 164, EPOCH = 44, NP = 35;
 const RUNNING = 1;
 const LEAD = 0.3;            // seconds of snapshots kept queued ahead of the screen
 const BATCH = 0.6;           // seconds asked for beyond the lead (≥ 2 × latency): ≤ 1.6 requests/s
-const RETRY_MS = 2000;       // a request unanswered this long was lost: ask again
+// A request unanswered this long was lost (an interrupted fragment run): ask again, backing
+// off (×2 up to 12 s). Never sooner: each request reruns a fragment, and requests arriving
+// while a slow full rerun (a button) runs would restart it again and again.
+const RETRY_MS = 3000;
 // One diverging scale for data, neurons and weights (as lab/figures/style.py):
 // −1 orange … 0 white … +1 blue. Class 1 is orange, class 2 blue.
 const STOPS = [[-1, [179, 88, 6]], [-0.5, [241, 163, 64]], [0, [247, 247, 247]],
@@ -84,7 +87,7 @@ class Player {
     root.querySelectorAll("[data-counter]").forEach((b) => (this.el.counters[b.dataset.counter] = b));
     this.gen = null; this.queue = []; this.lastStep = -1; this.lastEpoch = -1;
     this.shown = null; this.nextAt = 0; this.interval = 1 / 60; this.running = false;
-    this.inflight = null; this.seq = 0; this.latency = 0.1;
+    this.inflight = null; this.seq = 0; this.latency = 0.1; this.retry = RETRY_MS;
     this.frames = 0; this.drawn = 0; this.drawMs = 0; this.dupes = 0; this.requests = 0; this.replies = 0; this.skipped = 0;
     this.hist = { epoch: [], rows: [] }; this.pendingEpochs = []; this.chartsDirty = true; this.sizeKey = ""; this.colorsAt = 0;
     this.setTrigger = null;
@@ -157,7 +160,7 @@ class Player {
     const ns = dv.getUint16(20, true), ne = dv.getUint16(22, true);
     if (this.inflight && seq === this.inflight.seq) {
       this.latency = 0.8 * this.latency + 0.2 * (performance.now() / 1000 - this.inflight.at);
-      this.inflight = null;
+      this.inflight = null; this.retry = RETRY_MS;
     }
     this.replies++;
     if (gen !== this.gen || !this.running) return;  // another run, or paused: not for the screen
@@ -207,7 +210,8 @@ class Player {
 
   pull(now) {
     if (!REG.feed) return;
-    if (this.inflight && now - this.inflight.at < RETRY_MS / 1000) return;
+    if (this.inflight && now - this.inflight.at < this.retry / 1000) return;
+    if (this.inflight) this.retry = Math.min(12000, 2 * this.retry);
     const lead = Math.min(1.5, LEAD + 2 * this.latency);
     const queued = this.queue.length * this.interval + Math.max(0, this.nextAt - now);
     if (queued >= lead) return;
