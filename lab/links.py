@@ -165,6 +165,8 @@ class LinkCheck:
 
 def safe_name(name: str) -> str:
     """A parameter name as it may be shown: letters, digits and _ only, at most 24."""
+    if not name:
+        return "(empty)"
     clean = re.sub(r"[^A-Za-z0-9_]", "?", name[:24])
     return clean + ("…" if len(name) > 24 else "")
 

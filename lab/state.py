@@ -62,6 +62,10 @@ def make_data(s: Settings) -> Data:
     X, Y = datasets.make(s.dataset, n=s.n, noise=s.noise, seed=s.data_seed)
     (Xtr, Ytr), (Xte, Yte) = datasets.split(X, Y, test_fraction=s.test_fraction,
                                             seed=s.data_seed)
+    for a in (Xtr, Ytr, Xte, Yte):
+        # Data is cached and shared by every session with these settings: read-only, so
+        # no session can change another's data.
+        a.setflags(write=False)
     return Data(Xtr, Ytr, Xte, Yte)
 
 
