@@ -36,11 +36,11 @@ def cloud_like_server(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     r = subprocess.run([str(py), "-m", "pip", "install", "-q", "-r",
-                        str(REPO_ROOT / "requirements.txt")], env=env, capture_output=True,
-                       text=True, timeout=900)
+                        str(REPO_ROOT / "requirements.txt")], check=False, env=env,
+                       capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, f"pip install -r requirements.txt failed:\n{r.stderr[-3000:]}"
     # nothing of the project is installed in that environment
-    check = subprocess.run([str(py), "-c", "import nncore"], cwd=venv, env=env,
+    check = subprocess.run([str(py), "-c", "import nncore"], check=False, cwd=venv, env=env,
                            capture_output=True)
     assert check.returncode != 0, "nncore importable outside the repository: not Cloud-like"
     import socket
