@@ -101,3 +101,10 @@ def test_a_huge_steps_value_replays_to_the_bound_and_says_so():
     lab = at.session_state["lab"]
     assert lab.trainer.steps == MAX_REPLAY_STEPS or lab.trainer.epoch >= lab.settings.epochs_limit
     assert any(f"{MAX_REPLAY_STEPS:,}" in w.value for w in at.warning)
+
+
+def test_a_replayed_link_says_so_in_a_toast():
+    at = open_link({"steps": "25"})
+    assert at.session_state["lab"].trainer.steps == 25
+    assert any("replayed to step 25" in t.value for t in at.toast)
+    assert not at.warning

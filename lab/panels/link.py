@@ -107,13 +107,18 @@ def settle_link(lab: Lab) -> None:
         t.step(max(0, steps - t.steps))
         if t.diverged:
             check.notes.append("Replaying the link's training diverged: " + t.message)
+        else:  # also what a reconnect after a server restart says: the link rebuilt it
+            st.session_state["_link_replayed"] = (f"Opened from a link: training was "
+                                                  f"replayed to step {t.steps:,} "
+                                                  f"(epoch {t.epoch}).")
         st.rerun()  # this run drew the weights from before the replay: draw them again
     _write("steps", lab.trainer.steps)
     _write("data_seed", lab.settings.data_seed)
     text = check.message()
-    if text and not st.session_state.get("_link_said"):
+    replayed = st.session_state.get("_link_replayed", "")
+    if (text or replayed) and not st.session_state.get("_link_said"):
         st.session_state["_link_said"] = True
-        st.toast(html.escape(text)[:300], icon=":material/link_off:")
+        st.toast(html.escape(f"{replayed} {text}".strip())[:300], icon=":material/link:")
     if text:
         st.sidebar.warning(html.escape(text), icon=":material/link_off:")
 
