@@ -15,6 +15,7 @@ import numpy as np
 from nncore import DEFAULTS, MLP, Trainer, datasets, divergence_message, sgd_update
 
 from .passdata import PassData, compute_pass
+from .player.protocol import PlayerState
 from .quiz import QuizState, new_quiz
 
 SIZES = (2, 3, 4, 2)
@@ -91,9 +92,8 @@ class Lab:
     custom_data_name: str = ""
     # "Your turn": the current question, the reply and the session's score
     quiz: QuizState = field(default_factory=new_quiz)
-    # the live view's secondary figures and when they were built (time.monotonic())
-    slow_figs: dict = field(default_factory=dict)
-    slow_figs_at: float = float("-inf")
+    # the live-training player's stream: snapshots sent, the ring buffer, the speed
+    player: PlayerState = field(default_factory=PlayerState)
 
 
 @dataclass(frozen=True)

@@ -166,12 +166,8 @@ class PlayerState:
 
 
 def player_state(lab) -> PlayerState:
-    """The session's player state, kept on the Lab as ``lab.player`` (made on first use)."""
-    ps = getattr(lab, "player", None)
-    if not isinstance(ps, PlayerState):
-        ps = PlayerState()
-        lab.player = ps
-    return ps
+    """The session's player state, ``lab.player``."""
+    return lab.player
 
 
 def flags_of(lab) -> int:
