@@ -1,0 +1,81 @@
+"""Browser: the server restarts mid-session; the page reconnects, and its next interaction
+gets a fresh, working session rebuilt from its address (settings, tab and training steps),
+with a message, not a stack trace."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from browser_util import EXCEPTION, REPO_ROOT, screenshot, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+
+def _start(port: int) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
+         f"--server.port={port}", "--server.address=127.0.0.1",
+         "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
+        cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                return proc
+        except OSError:
+            assert proc.poll() is None and time.monotonic() < deadline, "server did not start"
+            time.sleep(0.25)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def test_a_restart_mid_session_rebuilds_the_session_from_the_address(browser):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = _start(port)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(f"http://127.0.0.1:{port}/?dataset=moons&tab=Train",
+                  wait_until="domcontentloaded")
+        wait_for_app(page)
+        page.get_by_role("button", name="Step epoch").click()
+        page.wait_for_function("() => /[?&]steps=[1-9]/.test(location.search)", timeout=30_000)
+        wait_for_app(page)
+        address = page.url
+        _stop(proc)
+        page.wait_for_timeout(1500)  # the page notices the lost connection
+        proc = _start(port)
+        # Streamlit's page reconnects by itself; the next interaction runs the script in a
+        # new session, which the address rebuilds (and says so)
+        page.wait_for_timeout(3000)
+        page.get_by_role("button", name="Step", exact=True).click()
+        page.wait_for_function("() => document.body.innerText.includes('replayed to step')",
+                               timeout=60_000)
+        wait_for_app(page)
+        assert page.locator(EXCEPTION).count() == 0
+        assert page.url == address
+        assert page.get_by_role("tab", selected=True).inner_text().strip() == "Train"
+        steps = int(address.split("steps=")[1].split("&")[0])
+        page.get_by_role("button", name="Step", exact=True).click()  # and it works
+        page.wait_for_function("n => location.search.includes('steps=' + n)", arg=steps + 1,
+                               timeout=30_000)
+        wait_for_app(page)
+        assert page.locator(EXCEPTION).count() == 0
+        screenshot(page, "after_server_restart")
+    finally:
+        context.close()
+        _stop(proc)
