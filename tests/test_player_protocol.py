@@ -216,3 +216,21 @@ def test_malformed_requests_are_ignored(bad):
 
 def test_want_is_capped():
     assert P.parse_request({"gen": 0, "have": 0, "want": 10**6, "seq": 1})["want"] == P.MAX_WANT
+
+
+def test_a_pull_for_another_run_asks_for_the_page_to_be_drawn_again():
+    from lab.player.protocol import answer, player_state
+    from lab.state import new_lab, reset
+
+    lab = new_lab()
+    ps = player_state(lab)
+    lab.running = True
+    old = lab.generation
+    reset(lab)  # a new run the player has not been told about
+    lab.running = True
+    raw = answer(lab, ps, {"gen": old, "have": -1, "want": 5, "seq": 1, "ehave": -1})
+    assert ps.stale_player and lab.trainer.steps == 0  # nothing trained for a stale player
+    assert raw  # and it still gets a (empty) reply naming the current run
+    ps.stale_player = False
+    answer(lab, ps, {"gen": lab.generation, "have": -1, "want": 5, "seq": 2, "ehave": -1})
+    assert not ps.stale_player and lab.trainer.steps > 0

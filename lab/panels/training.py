@@ -72,4 +72,9 @@ def _feed(lab: Lab) -> None:
         # the last pull hit the epoch limit or diverged: redraw the page (button, message)
         ps.stopped_running = False
         st.rerun(scope="app")
+    if ps.stale_player:
+        # the player asked for another run's snapshots: it missed the full rerun that
+        # carried the new run (interrupted under load); draw the page again
+        ps.stale_player = False
+        st.rerun(scope="app")
     FEED(key="live_feed", data=ps.reply, height=0, on_pull_change=lambda: _on_pull(lab))

@@ -147,6 +147,9 @@ class PlayerState:
     requests: int = 0
     trained: int = 0
     stopped_running: bool = False  # a pull reached the epoch limit or diverged
+    # a pull came from a player drawing another run: the full rerun that would have
+    # updated it was lost (interrupted), so the page must be drawn again
+    stale_player: bool = False
     rows: dict = field(default_factory=dict)  # train + test rows stacked, per data set
 
     def sync(self, lab) -> None:
@@ -246,6 +249,7 @@ def answer(lab, ps: PlayerState, req: dict, clock=time.perf_counter) -> bytes:
     speed = ps.speed
     empty = encode_snapshots([])
     if req["gen"] != lab.generation:
+        ps.stale_player = True
         return encode(lab.generation, req["seq"], flags_of(lab), interval_for(speed),
                       t.steps, empty, encode_epochs([]))
     have = req["have"]
