@@ -4,7 +4,6 @@ raises, and never sends a NaN or an infinity to the equations, a chart or the pl
 import base64
 import json
 import math
-import re
 
 import numpy as np
 import pytest
@@ -37,6 +36,18 @@ EXTREMES = [
     ("selectbox", "activation", a) for a in ACTIVATIONS]
 
 
+def packed_arrays(node):
+    """Plotly's base64-packed arrays ({"dtype", "bdata"}) anywhere in a figure."""
+    if isinstance(node, dict):
+        if "bdata" in node and "dtype" in node:
+            yield node["dtype"], node["bdata"]
+        for v in node.values():
+            yield from packed_arrays(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from packed_arrays(v)
+
+
 def assert_all_finite(at) -> None:
     assert not at.exception, [e.message for e in at.exception]
     for lt in at.latex:
@@ -45,10 +56,9 @@ def assert_all_finite(at) -> None:
     for chart in at.get("plotly_chart"):
         spec = chart.proto.spec
         assert "NaN" not in spec and "Infinity" not in spec
-        packed = re.findall(r'"dtype":"(f[48])","bdata":"([^"]*)"', spec)
-        assert packed or '"bdata"' not in spec  # Plotly's packed arrays are all read
-        for dtype, data in packed:
-            assert np.isfinite(np.frombuffer(base64.b64decode(data), "<" + dtype)).all()
+        for dtype, data in packed_arrays(json.loads(spec)):
+            if dtype.startswith("f"):
+                assert np.isfinite(np.frombuffer(base64.b64decode(data), "<" + dtype)).all()
     for el in at.get("bidi_component"):
         if el.key == "live_player":
             data = json.loads(el.proto.json)
