@@ -6,6 +6,12 @@ Kept out of conftest.py so test modules can import them:
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,3 +45,52 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOT_DIR / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def healthy(base_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
+            return response.status == 200 and response.read().strip() == b"ok"
+    except OSError:
+        return False
+
+
+def start_app(port: int, python: str | os.PathLike = sys.executable, env=None, log=None,
+              timeout: float = 60.0) -> subprocess.Popen:
+    """``python -m streamlit run app.py`` from the repository root on 127.0.0.1:PORT;
+    returns once it answers its health check (raises if it exits or times out)."""
+    proc = subprocess.Popen(
+        [str(python), "-m", "streamlit", "run", "app.py", "--server.headless=true",
+         f"--server.port={port}", "--server.address=127.0.0.1",
+         "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
+        cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
+        stdout=log if log is not None else subprocess.DEVNULL,
+        stderr=subprocess.STDOUT if log is not None else subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout
+    while not healthy(f"http://127.0.0.1:{port}"):
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {proc.returncode} before it "
+                               "became healthy")
+        if time.monotonic() > deadline:
+            stop_app(proc)
+            raise RuntimeError(f"streamlit not healthy on port {port} after {timeout:.0f} s")
+        time.sleep(0.25)
+    return proc
+
+
+def stop_app(proc: subprocess.Popen, timeout: float = 10.0) -> None:
+    """Stop a server started by :func:`start_app` and wait for it."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

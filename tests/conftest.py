@@ -18,17 +18,18 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_util import REPO_ROOT, screenshot, wait_for_app  # noqa: F401  (re-exported)
+from browser_util import (  # noqa: F401  (REPO_ROOT, screenshot, wait_for_app re-exported)
+    REPO_ROOT,
+    free_port,
+    screenshot,
+    start_app,
+    stop_app,
+    wait_for_app,
+)
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -114,12 +115,6 @@ def browser_executable() -> str:
 # --------------------------------------------------------------------------- server
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _log_tail(log_path: Path, lines: int = LOG_TAIL_LINES) -> str:
     try:
         text = log_path.read_text(errors="replace")
@@ -128,66 +123,22 @@ def _log_tail(log_path: Path, lines: int = LOG_TAIL_LINES) -> str:
     return "\n".join(text.splitlines()[-lines:]) or "(log is empty)"
 
 
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200 and response.read().strip() == b"ok"
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=SERVER_STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 @pytest.fixture(scope="session")
 def streamlit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Run ``streamlit run app.py`` from the repo root and yield its base URL."""
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
+    port = free_port()
     log_path = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.headless=true",
-        f"--server.port={port}",
-        "--server.address=127.0.0.1",
-        "--browser.gatherUsageStats=false",
-        "--server.fileWatcherType=none",
-    ]  # fmt: skip
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            cmd,
-            cwd=REPO_ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-        )
+        try:
+            proc = start_app(port, env=env, log=log, timeout=SERVER_START_TIMEOUT)
+        except RuntimeError as exc:
+            pytest.fail(f"{exc}; last {LOG_TAIL_LINES} lines of {log_path}:\n"
+                        f"{_log_tail(log_path)}")
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not _healthy(f"{base_url}/_stcore/health"):
-            if proc.poll() is not None:
-                pytest.fail(
-                    f"streamlit exited with code {proc.returncode} before becoming healthy; "
-                    f"last {LOG_TAIL_LINES} lines of {log_path}:\n{_log_tail(log_path)}"
-                )
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"streamlit not healthy at {base_url} after {SERVER_START_TIMEOUT:.0f} s; "
-                    f"last {LOG_TAIL_LINES} lines of {log_path}:\n{_log_tail(log_path)}"
-                )
-            time.sleep(0.25)
-        yield base_url
+        yield f"http://127.0.0.1:{port}"
     finally:
-        _stop(proc)
+        stop_app(proc, SERVER_STOP_TIMEOUT)
 
 
 # --------------------------------------------------------------------------- browser

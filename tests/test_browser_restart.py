@@ -4,48 +4,15 @@ with a message, not a stack trace."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-
 import pytest
-from browser_util import EXCEPTION, REPO_ROOT, screenshot, wait_for_app
+from browser_util import EXCEPTION, free_port, screenshot, start_app, stop_app, wait_for_app
 
 pytestmark = pytest.mark.browser
 
 
-def _start(port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
-         f"--server.port={port}", "--server.address=127.0.0.1",
-         "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
-        cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
-                return proc
-        except OSError:
-            assert proc.poll() is None and time.monotonic() < deadline, "server did not start"
-            time.sleep(0.25)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 def test_a_restart_mid_session_rebuilds_the_session_from_the_address(browser):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = _start(port)
+    port = free_port()
+    proc = start_app(port)
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     try:
@@ -56,9 +23,9 @@ def test_a_restart_mid_session_rebuilds_the_session_from_the_address(browser):
         page.wait_for_function("() => /[?&]steps=[1-9]/.test(location.search)", timeout=30_000)
         wait_for_app(page)
         address = page.url
-        _stop(proc)
+        stop_app(proc)
         page.wait_for_timeout(1500)  # the page notices the lost connection
-        proc = _start(port)
+        proc = start_app(port)
         # Streamlit's page reconnects by itself; the next interaction runs the script in a
         # new session, which the address rebuilds (and says so)
         page.wait_for_timeout(3000)
@@ -78,4 +45,4 @@ def test_a_restart_mid_session_rebuilds_the_session_from_the_address(browser):
         screenshot(page, "after_server_restart")
     finally:
         context.close()
-        _stop(proc)
+        stop_app(proc)

@@ -10,22 +10,19 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
-from browser_util import EXCEPTION, REPO_ROOT, screenshot, wait_for_app
+from browser_util import (
+    EXCEPTION,
+    REPO_ROOT,
+    free_port,
+    screenshot,
+    start_app,
+    stop_app,
+    wait_for_app,
+)
 
 pytestmark = pytest.mark.browser
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as r:
-            return r.read().strip() == b"ok"
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -43,32 +40,16 @@ def cloud_like_server(tmp_path_factory):
     check = subprocess.run([str(py), "-c", "import nncore"], check=False, cwd=venv, env=env,
                            capture_output=True)
     assert check.returncode != 0, "nncore importable outside the repository: not Cloud-like"
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = (venv.parent / "streamlit.log").open("wb")
-    proc = subprocess.Popen([str(py), "-m", "streamlit", "run", "app.py",
-                             "--server.headless=true", f"--server.port={port}",
-                             "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
-                             "--server.fileWatcherType=none"],
-                            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while not _healthy(url + "/_stcore/health"):
-            assert proc.poll() is None, Path(log.name).read_text(errors="replace")[-3000:]
-            assert time.monotonic() < deadline, "the Cloud-like server never became healthy"
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
+    port = free_port()
+    with (venv.parent / "streamlit.log").open("wb") as log:
         try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+            proc = start_app(port, python=py, env=env, log=log, timeout=90)
+        except RuntimeError as e:
+            pytest.fail(f"{e}:\n{(venv.parent / 'streamlit.log').read_text()[-3000:]}")
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            stop_app(proc)
 
 
 def test_the_app_runs_from_requirements_txt_alone(cloud_like_server, browser):
