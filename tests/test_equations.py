@@ -422,7 +422,8 @@ def test_every_line_of_a_stacked_equation_balances_its_delimiters(form, N):
     p = compute_pass(net, X, Y, list(range(N)), 0.5, form)
     for stage in stages_of(3, form):
         for eq in stage_equations(stage, p):
-            body = re.sub(r"\\begin\{bmatrix\}.*?\\end\{bmatrix\}", "M", eq.numeric, flags=re.S)
+            body = re.sub(r"\\begin\{bmatrix\}.*?\\end\{bmatrix\}", "M", eq.numeric,
+                          flags=re.DOTALL)
             for line in body.split(r"\\"):
                 opened = len(re.findall(r"\\left\b", line))
                 closed = len(re.findall(r"\\right\b", line))
