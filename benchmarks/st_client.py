@@ -1,0 +1,278 @@
+"""A Python client for Streamlit's own websocket protocol, simulating a Backprop Lab page.
+
+Shared by tests/test_concurrency.py and benchmarks/bench_memory.py; the session logic is
+that of benchmarks/bench_load.py (copied, not imported, so the benchmark stays as it is),
+with timeouts on every wait and a record of what the page received (exceptions with their
+text, the tabs element, how each run finished).
+
+A :class:`Session` does on the wire what a browser tab does: connect, a first run (the
+step-by-step tab), a run with the Train tab open, Play (the ``play`` button's trigger),
+then plays like ``player.js``: snapshots back at their interval, one pull (the
+``live_feed`` element's ``pull`` trigger, a fragment rerun) whenever less than the lead
+is queued, retried after 3 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from lab.player.protocol import decode
+
+LEAD, BATCH, RETRY = 0.3, 0.6, 3.0  # as player.js
+RUN_TIMEOUT = 60.0  # seconds a script run may take before the session counts as hung
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve(port: int, timeout: float = 60.0, log=subprocess.DEVNULL) -> subprocess.Popen:
+    """``streamlit run app.py`` on ``port``, returned once /_stcore/health says ok."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
+         f"--server.port={port}", "--server.address=127.0.0.1",
+         "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT if log is not subprocess.DEVNULL
+        else subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health",
+                                        timeout=2) as r:
+                if r.read() == b"ok":
+                    return proc
+        except OSError:
+            time.sleep(0.2)
+    stop(proc)
+    raise RuntimeError(f"streamlit not healthy after {timeout:.0f} s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process, in seconds (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class Session:
+    """One simulated browser tab."""
+
+    def __init__(self, port: int, speed: int | None = None, query_string: str = ""):
+        self.port = port
+        self.speed = speed
+        self.query_string = query_string  # the page's address, e.g. "epochs_limit=1000000"
+        self.ids: dict[str, str] = {}
+        self.feed_fragment = ""
+        self.page_hash = ""
+        self.bytes = 0
+        self.exceptions: list[str] = []  # "Type: message" of each exception element
+        self.tabs = False  # the tab container arrived
+        self.runs_finished = 0
+        self.replies: asyncio.Queue = asyncio.Queue()
+        self.finished: asyncio.Event = asyncio.Event()
+        self.latencies: list[float] = []
+        self.snapshots = 0  # distinct snapshots received while measuring
+        self.replies_seen = 0
+        self.server_step = 0  # the trainer's step in the last reply
+        self.steps = (0, 0)
+        self.stalls = 0
+        self.frames = 0
+        self.retries = 0
+        self.ws = None
+        self.task: asyncio.Task | None = None
+
+    @property
+    def errors(self) -> int:
+        return len(self.exceptions)
+
+    async def connect(self, timeout: float = 30.0) -> None:
+        self.ws = await asyncio.wait_for(websockets.connect(
+            f"ws://127.0.0.1:{self.port}/_stcore/stream", subprotocols=["streamlit"],
+            max_size=None, origin=f"http://127.0.0.1:{self.port}"), timeout)
+        self.task = asyncio.create_task(self.reader())
+
+    async def send(self, widgets: list, fragment: str = "") -> None:
+        msg = BackMsg()
+        rs = msg.rerun_script
+        rs.query_string = self.query_string
+        rs.page_script_hash = self.page_hash
+        rs.fragment_id = fragment
+        if self.ids.get("tab"):
+            tab = rs.widget_states.widgets.add()
+            tab.id = self.ids["tab"]
+            tab.string_value = "Train"
+        if self.speed is not None and "speed" in self.ids:  # a widget keeps what it is sent
+            sp = rs.widget_states.widgets.add()
+            sp.id = self.ids["speed"]
+            sp.string_array_value.data.append(f"{self.speed:,}")
+        for w in widgets:
+            rs.widget_states.widgets.add().CopyFrom(w)
+        raw = msg.SerializeToString()
+        self.bytes += len(raw)
+        await self.ws.send(raw)
+
+    async def reader(self) -> None:
+        try:
+            async for raw in self.ws:
+                self.bytes += len(raw)
+                m = ForwardMsg()
+                m.ParseFromString(raw)
+                kind = m.WhichOneof("type")
+                if kind == "new_session":
+                    self.page_hash = m.new_session.page_script_hash
+                elif kind == "script_finished":
+                    self.runs_finished += 1
+                    self.finished.set()
+                elif kind == "delta":
+                    self.on_delta(m.delta)
+        except websockets.ConnectionClosed:
+            pass
+
+    def on_delta(self, d) -> None:
+        if d.WhichOneof("type") == "add_block" and d.add_block.WhichOneof("type") == "tab_container":
+            self.ids["tab"] = d.add_block.tab_container.id
+            self.tabs = True
+        if d.WhichOneof("type") != "new_element":
+            return
+        el = d.new_element
+        kind = el.WhichOneof("type")
+        if kind == "exception":
+            self.exceptions.append(f"{el.exception.type}: {el.exception.message}")
+        elif kind == "button" and el.button.id.endswith("-play"):
+            self.ids["play"] = el.button.id
+        elif kind == "slider" and el.slider.id.endswith("-train_speed"):
+            self.ids["speed"] = el.slider.id
+        elif kind == "bidi_component" and el.bidi_component.component_name == "backprop_lab.feed":
+            self.ids["feed"] = el.bidi_component.id
+            self.feed_fragment = d.fragment_id
+            if el.bidi_component.bytes:
+                self.replies.put_nowait((time.monotonic(), el.bidi_component.bytes))
+
+    async def run_script(self, widgets=(), fragment="", timeout: float = RUN_TIMEOUT) -> None:
+        """One rerun; raises TimeoutError if its script_finished does not come in time."""
+        self.finished.clear()
+        await self.send(list(widgets), fragment)
+        await asyncio.wait_for(self.finished.wait(), timeout)
+
+    async def press_play(self) -> None:
+        """Press Play (the Train tab must be open); forget replies drawn before it."""
+        await self.run_script([WidgetState(id=self.ids["play"], trigger_value=True)])
+        while not self.replies.empty():
+            self.replies.get_nowait()
+
+    async def open_train_and_play(self) -> None:
+        await self.run_script()  # with the Train tab open
+        await self.press_play()
+
+    async def start(self) -> None:
+        await self.connect()
+        await self.run_script()  # first run (the step-by-step tab)
+        await self.open_train_and_play()
+
+    async def play(self, seconds: float, t_measure: float | None = None) -> None:
+        """Behave as player.js for ``seconds``; count what arrives after ``t_measure``."""
+        t_measure = time.monotonic() if t_measure is None else t_measure
+        have, ehave, gen, seq = -1, -1, None, 0
+        queue: list[int] = []
+        interval = 1 / 60
+        next_at = time.monotonic()
+        end = time.monotonic() + seconds
+        inflight = None
+        latency = 0.1
+        while time.monotonic() < end:
+            now = time.monotonic()
+            while not self.replies.empty():
+                at, raw = self.replies.get_nowait()
+                d = decode(raw)
+                self.replies_seen += 1
+                self.server_step = d["server_step"]
+                gen = d["gen"]
+                interval = d["interval"] or interval
+                if inflight and d["seq"] == inflight[0]:
+                    lat = at - inflight[1]
+                    latency = 0.8 * latency + 0.2 * lat
+                    if inflight[1] >= t_measure:
+                        self.latencies.append(lat)
+                    inflight = None
+                for s in d["snapshots"]["step"].tolist():
+                    if s > have:
+                        queue.append(s)
+                        have = s
+                        if now >= t_measure:
+                            self.snapshots += 1
+                if d["n_epoch"]:
+                    ehave = max(ehave, int(d["epochs"]["epoch"][-1]))
+            if now >= next_at:  # play back one snapshot per interval, as the player does
+                if now >= t_measure:
+                    self.frames += 1
+                if queue:
+                    step = queue.pop(0)
+                    if now >= t_measure and not self.steps[0]:
+                        self.steps = (step, step)
+                    self.steps = (self.steps[0], step)
+                elif now >= t_measure:
+                    self.stalls += 1
+                next_at = max(next_at + interval, now - interval)
+            lead = min(1.5, LEAD + 2 * latency)
+            if (inflight is None or now - inflight[1] > RETRY) and len(queue) * interval < lead:
+                if inflight is not None:
+                    self.retries += 1
+                seq += 1
+                batch = max(BATCH, 2 * latency)
+                want = max(1, min(120, round((lead + batch) / interval) - len(queue)))
+                req = {"gen": gen if gen is not None else 0, "have": max(have, 0),
+                       "want": want, "seq": seq, "ehave": ehave}
+                w = WidgetState(id="$$STREAMLIT_INTERNAL_KEY_" + self.ids["feed"] + "__events",
+                                json_trigger_value=json.dumps([{"event": "pull", "value": req}]))
+                inflight = (seq, time.monotonic())
+                await self.send([w], self.feed_fragment)
+            await asyncio.sleep(1 / 60)
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            try:
+                await asyncio.wait_for(self.ws.close(), 5)
+            except (TimeoutError, websockets.WebSocketException, OSError):
+                pass
+        if self.task is not None:
+            self.task.cancel()
+            await asyncio.gather(self.task, return_exceptions=True)  # closing anyway
