@@ -26,6 +26,9 @@ import numbers
 import numpy as np
 
 MAX_N = 100_000  # beyond this a browser plot and a numpy training loop both crawl
+# Points stay far inside float64 and inside nncore's input bound (|x| <= 1e100):
+# Gaussian jitter beyond 40 standard deviations has probability ~0.
+MAX_NOISE = 1e90
 
 
 def _jitter(clean, noise, rng):
@@ -114,7 +117,11 @@ def _show(value):
     # numpy scalars repr as np.int64(3); the plain value is what the user typed.
     if isinstance(value, np.generic):
         value = value.item()
-    return repr(value)
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001  e.g. an int with more than 4300 digits
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _is_int(value):
@@ -124,6 +131,13 @@ def _is_int(value):
 
 def _is_real(value):
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def _finite(value):
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond float range
+        return False
 
 
 def _rng(seed):
@@ -137,7 +151,13 @@ def _rng(seed):
 
 
 def _check_array(A, label):
-    A = np.asarray(A)
+    try:
+        A = np.asarray(A)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ValueError(
+            f"{label} must be a numeric array, got {type(A).__name__} that is not one "
+            f"(ragged rows?): {exc}"
+        ) from None
     if A.dtype.kind not in "biuf":
         raise ValueError(f"{label} must be a numeric array, got dtype {A.dtype}")
     if A.ndim != 2:
@@ -161,7 +181,8 @@ def make(name, n=400, noise=0.1, seed=0):
     n : int, default=400
         Number of points, 4 <= n <= 100_000. Class 0 gets n // 2, class 1 the rest.
     noise : float, default=0.1
-        Standard deviation of the Gaussian jitter, in the units of [-1, 1]^2.
+        Standard deviation of the Gaussian jitter, in the units of [-1, 1]^2;
+        0 <= noise <= MAX_NOISE (1e90), so X is always finite.
     seed : int or numpy.random.Generator, default=0
         Seed for ``np.random.default_rng``. A Generator is used (and advanced) as is.
 
@@ -178,11 +199,14 @@ def make(name, n=400, noise=0.1, seed=0):
         raise ValueError(f"n must be an integer >= 4, got {_show(n)}")
     if n > MAX_N:
         raise ValueError(f"n must be at most {MAX_N}, got {_show(n)}")
-    if not _is_real(noise) or not math.isfinite(noise) or noise < 0:
+    if not _is_real(noise) or not _finite(noise) or noise < 0:
         raise ValueError(f"noise must be a finite number >= 0, got {_show(noise)}")
+    if noise > MAX_NOISE:
+        raise ValueError(f"noise must be at most {MAX_NOISE:g}, got {_show(noise)}")
     rng = _rng(seed)
     n = int(n)
-    X, labels = _GENERATORS[name](n, float(noise), rng)
+    # + 0.0 turns -0.0 (a valid noise >= 0) into 0.0: numpy refuses a negative-zero scale
+    X, labels = _GENERATORS[name](n, float(noise) + 0.0, rng)
     order = rng.permutation(n)
     Y = np.zeros((n, 2))
     Y[np.arange(n), labels] = 1.0

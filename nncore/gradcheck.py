@@ -46,11 +46,12 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_matrix
+from ._checks import as_matrix, check_float, show
 from .mlp import MLP
 
 RELATIVE_ERROR_FLOOR = 1e-4  # relative_error's default floor (kept for callers)
@@ -58,6 +59,9 @@ SAFETY = 3.0  # room on the error estimate: measured errors stayed below half of
 EPS = float(np.finfo(np.float64).eps)
 H_SMOOTH = 1e-3  # rounding ~1e-13·L/h stays small; after extrapolation truncation ~h⁶
 H_RELU = 1e-4
+# Six (ReLU: four) forward passes of N × n_params work per parameter: n_params² × N at
+# most this keeps one check under about a minute instead of hours.
+MAX_WORK = 10_000_000_000
 
 
 @dataclass(frozen=True)
@@ -136,16 +140,35 @@ class GradientCheck:
 
 
 def relative_error(a: float, n: float, floor: float = RELATIVE_ERROR_FLOOR) -> float:
-    """|a − n| / max(|a|, |n|, floor): below the floor the comparison is absolute."""
+    """|a − n| / max(|a|, |n|, floor): below the floor the comparison is absolute.
+
+    a, n : real numbers (NaN or inf give NaN or inf); floor : a finite number > 0."""
+    for name, v in (("a", a), ("n", n)):
+        if not isinstance(v, numbers.Real) or isinstance(v, (bool, np.bool_)):
+            raise ValueError(f"{name} must be a real number, got {show(v)}")  # noqa: TRY004
+    floor = check_float("floor", floor, 0.0, low_open=True)
+    a, n = float(a), float(n)
     return abs(a - n) / max(abs(a), abs(n), floor)
 
 
 def gradient_check(net: MLP, X, Y, tol: float = 1e-7) -> GradientCheck:
     """Compare every entry of ``net.backward`` (dW, db) with a central finite
     difference of ``net.loss``, row by row as the module docstring says.
-    X : (N, n_0), Y : (N, n_L). ``net`` is unchanged."""
+    X : (N, n_0), Y : (N, n_L); tol : a finite number > 0; n_params² × N at most
+    :data:`MAX_WORK`. ``net`` is unchanged."""
+    if not isinstance(net, MLP):
+        raise ValueError(f"net must be an nncore.MLP, got {type(net).__name__}")  # noqa: TRY004
     X = as_matrix("X", X, net.sizes[0])
     Y = as_matrix("Y", Y, net.sizes[-1])
+    if Y.shape[0] != X.shape[0]:
+        raise ValueError(f"Y must have {X.shape[0]} rows like X, got shape {Y.shape}")
+    tol = check_float("tol", tol, 0.0, low_open=True)
+    work = net.n_params ** 2 * X.shape[0]
+    if work > MAX_WORK:
+        raise ValueError(
+            f"X has too many rows for a gradient check of {net.n_params} parameters: "
+            f"n_params² × N = {work:.3g} must be at most {MAX_WORK:.0e}; check a few rows"
+        )
     with np.errstate(all="ignore"):  # overflow at blown-up weights is reported, not warned
         return _check(net, X, Y, tol)
 

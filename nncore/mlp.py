@@ -26,14 +26,18 @@ The batch gradient is the mean of the per-sample gradients (tested).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_matrix, check_int, rng_from
+from ._checks import as_float_array, as_matrix, check_int, check_values, rng_from, show
 from .activations import Activation, get_activation
 
 Array = np.ndarray
+
+MAX_LAYERS = 1000  # layers with parameters: sizes has at most MAX_LAYERS + 1 entries
+MAX_PARAMS = 10_000_000  # weights and biases of one network (80 MB of float64)
 
 
 @dataclass
@@ -105,8 +109,19 @@ class MLP:
     Parameters
     ----------
     sizes : sequence of int, each >= 1, at least two entries. Default (2, 3, 4, 2).
+        At most :data:`MAX_LAYERS` + 1 entries and :data:`MAX_PARAMS` parameters
+        (a bigger network is refused with a ValueError, not left to exhaust memory).
     activation : a name in :data:`nncore.ACTIVATIONS` ("tanh" by default, as in the derivation).
     seed : int or numpy Generator for the initial weights (Glorot-uniform W, zero b).
+
+    Inputs and non-finite values: X, Y, x, y must be real numbers (any real dtype,
+    converted to float64), finite and at most ``nncore._checks.MAX_ABS`` = 1e100 in
+    magnitude; anything else raises ValueError naming the argument. With such inputs
+    and finite weights of ordinary size every result is finite (tanh and sigmoid
+    saturate, and no sum can overflow). The weights themselves are not refused: a
+    training that blew up (weights huge or NaN) gives a loss that is inf or NaN (numpy
+    warns about the overflow), which is how :class:`nncore.Trainer` and the app detect
+    divergence.
     """
 
     def __init__(self, sizes=(2, 3, 4, 2), activation: str = "tanh", seed=0):
@@ -135,7 +150,8 @@ class MLP:
             raise ValueError(
                 f"W and b must be non-empty lists of the same length, got {len(W)} and {len(b)}"
             )
-        Ws = [as_matrix(f"W[{q}] (W^({q + 1}))", w) for q, w in enumerate(W)]
+        # no magnitude bound: these are weights (a blown-up net may be copied), only finite
+        Ws = [as_matrix(f"W[{q}] (W^({q + 1}))", w, max_abs=None) for q, w in enumerate(W)]
         sizes = [Ws[0].shape[1]] + [w.shape[0] for w in Ws]
         for q in range(1, len(Ws)):
             if Ws[q].shape[1] != Ws[q - 1].shape[0]:
@@ -145,7 +161,7 @@ class MLP:
                 )
         bs = []
         for q, v in enumerate(b):
-            v = np.array(v, dtype=np.float64)
+            v = np.array(as_float_array(f"b[{q}] (b^({q + 1}))", v))
             if v.ndim == 2 and v.shape[1] == 1:  # accept the derivation's column form (n_q, 1)
                 v = v[:, 0].copy()
             if v.shape != (sizes[q + 1],):
@@ -217,6 +233,7 @@ class MLP:
 
         fwd : the :class:`Forward` of the same batch. Y : array of shape (N, n_L).
         """
+        _check_forward("fwd", fwd, Forward, "Z", "A", self.sizes)
         N = fwd.A[0].shape[0]
         Y = as_matrix("Y", Y, self.sizes[-1])
         if Y.shape[0] != N:
@@ -263,6 +280,7 @@ class MLP:
     def backward_sample(self, fwd: SampleForward, y) -> SampleGradients:
         """δ^(L) = 2(ŷ − y); δ^(q) = σ'(z^(q)) ⊙ (W^(q+1)ᵀ δ^(q+1));
         ∂ℓ/∂W^(q) = δ^(q) a^(q-1)ᵀ; ∂ℓ/∂b^(q) = δ^(q). y : shape (n_L,) or (n_L, 1)."""
+        _check_forward("fwd", fwd, SampleForward, "z", "a", self.sizes)
         y = _as_column("y", y, self.sizes[-1])
         err = fwd.a[-1] - y
         delta = [None] * self.L
@@ -275,23 +293,61 @@ class MLP:
 
 
 def _check_sizes(sizes) -> tuple[int, ...]:
+    if isinstance(sizes, (str, bytes)):
+        raise ValueError(  # noqa: TRY004
+            f"sizes must be a sequence of layer widths like (2, 3, 4, 2), got {show(sizes)}"
+        )
     try:
-        sizes = tuple(sizes)
+        # islice: an endless iterable is refused after MAX_LAYERS + 2 items, not read forever
+        given = tuple(itertools.islice(sizes, MAX_LAYERS + 2))
     except TypeError:
         raise ValueError(
-            f"sizes must be a sequence of layer widths like (2, 3, 4, 2), got {sizes!r}"
+            f"sizes must be a sequence of layer widths like (2, 3, 4, 2), got {show(sizes)}"
         ) from None
-    if len(sizes) < 2:
+    if len(given) < 2:
         raise ValueError(
-            f"sizes needs at least an input and an output width like (2, 2), got {sizes!r}"
+            f"sizes needs at least an input and an output width like (2, 2), got {show(sizes)}"
         )
-    return tuple(check_int(f"sizes[{i}]", s, 1) for i, s in enumerate(sizes))
+    if len(given) > MAX_LAYERS + 1:
+        raise ValueError(
+            f"sizes may have at most {MAX_LAYERS + 1} entries ({MAX_LAYERS} layers), "
+            f"got more than {MAX_LAYERS + 1}"
+        )
+    widths = tuple(check_int(f"sizes[{i}]", s, 1) for i, s in enumerate(given))
+    n_params = sum((a + 1) * b for a, b in itertools.pairwise(widths))
+    if n_params > MAX_PARAMS:
+        raise ValueError(
+            f"sizes {widths if len(widths) <= 8 else '(...)'} give {n_params:_} parameters; "
+            f"a network may have at most {MAX_PARAMS:_}"
+        )
+    return widths
+
+
+def _check_forward(name: str, fwd, cls: type, z: str, a: str, sizes: tuple[int, ...]) -> None:
+    """``fwd`` must be a ``cls`` computed by a network with these sizes."""
+    if not isinstance(fwd, cls):
+        raise ValueError(  # noqa: TRY004
+            f"{name} must be the {cls.__name__} returned by this network's "
+            f"{'forward' if cls is Forward else 'forward_sample'}, got {type(fwd).__name__}"
+        )
+    Zs, As = getattr(fwd, z), getattr(fwd, a)
+    if not isinstance(Zs, list) or not isinstance(As, list):
+        raise ValueError(f"{name}.{z} and {name}.{a} must be lists of arrays")  # noqa: TRY004
+    got = [np.shape(v) for v in As]
+    ok = (len(Zs) == len(sizes) - 1 and len(As) == len(sizes) and all(len(g) == 2 for g in got)
+          and len({g[0] for g in got} if cls is Forward else {g[1] for g in got}) == 1
+          and [g[1] if cls is Forward else g[0] for g in got] == list(sizes)
+          and all(np.shape(v) == np.shape(w) for v, w in zip(Zs, As[1:])))
+    if not ok:
+        raise ValueError(
+            f"{name} must come from a network with sizes {sizes}, got one with "
+            f"{len(As)} activation arrays of shapes {got if len(got) <= 8 else '(...)'}"
+        )
 
 
 def _as_column(name: str, v, n: int) -> Array:
-    v = np.asarray(v, dtype=np.float64)
+    v = as_float_array(name, v)
     if v.shape not in ((n,), (n, 1)):
         raise ValueError(f"{name} must have shape ({n},) or ({n}, 1), got {v.shape}")
-    if not np.all(np.isfinite(v)):
-        raise ValueError(f"{name} must contain only finite numbers, got NaN or inf")
+    check_values(name, v)
     return v.reshape(n, 1)

@@ -32,12 +32,22 @@ training stops with the same message and leaves them as they are.
 
 from __future__ import annotations
 
+import math
+import numbers
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._checks import as_matrix, check_float, check_int, rng_from
+from ._checks import (
+    as_float_array,
+    as_matrix,
+    check_float,
+    check_int,
+    check_values,
+    rng_from,
+    show,
+)
 from ._fused import FusedSGD
 from .mlp import MLP, Gradients
 
@@ -56,6 +66,12 @@ class Defaults:
 
 DEFAULTS = Defaults()
 SATURATION_FRACTION = 0.06  # σ'(z) below 6 % of its maximum: |a| > 0.97 for tanh
+# Bounds that keep a call from running for hours or exhausting memory (a ValueError
+# says so up front): one Trainer.step(k) call, and a whole train(...), take at most
+# MAX_STEPS mini-batch steps (~10-30 minutes at the 2-3-4-2 net's speed); a Trainer's
+# buffers hold (training + test rows) × Σ sizes at most MAX_BUFFER floats each.
+MAX_STEPS = 10_000_000
+MAX_BUFFER = 100_000_000
 
 
 def divergence_message(loss: float, *, lr: float, batch_size: int, momentum: float,
@@ -67,6 +83,9 @@ def divergence_message(loss: float, *, lr: float, batch_size: int, momentum: flo
     outcome : what happened to the weights, appended as it is. Names the likely cause
     (learning rate γ for this batch size and momentum) and the fix.
     """
+    _check_message_args(loss=loss, lr=lr, batch_size=batch_size, momentum=momentum,
+                        where=where, outcome=outcome)
+    loss, lr, momentum = _float(loss), _float(lr), _float(momentum)
     shown = f"{loss:.3g}" if np.isfinite(loss) else "not a number"
     cause = (f"The likely cause is the learning rate γ = {lr:g}, which is too large for "
              f"batch size {batch_size}" + (f" and momentum {momentum:g}" if momentum else ""))
@@ -75,12 +94,73 @@ def divergence_message(loss: float, *, lr: float, batch_size: int, momentum: flo
     return f"{text} {outcome}" if outcome else text
 
 
+def _float(v) -> float:
+    """float(v) for a real number; an int beyond float range becomes ±inf."""
+    try:
+        return float(v)
+    except OverflowError:
+        return math.inf if v > 0 else -math.inf
+
+
+def _check_message_args(**kw) -> None:
+    for name in ("loss", "lr", "momentum"):
+        v = kw[name]
+        if not isinstance(v, numbers.Real) or isinstance(v, (bool, np.bool_)):
+            raise ValueError(f"{name} must be a number, got {show(v)}")  # noqa: TRY004
+    if (not isinstance(kw["batch_size"], numbers.Integral)
+            or isinstance(kw["batch_size"], (bool, np.bool_))):
+        raise ValueError(f"batch_size must be an integer, got {show(kw['batch_size'])}")  # noqa: TRY004
+    for name in ("where", "outcome"):
+        if not isinstance(kw[name], str):
+            raise ValueError(f"{name} must be a str, got {show(kw[name])}")  # noqa: TRY004
+
+
 def sgd_update(net: MLP, grads: Gradients, lr: float) -> None:
-    """W^(q) ← W^(q) − γ ∂L/∂W^(q) and b^(q) ← b^(q) − γ ∂L/∂b^(q), in place."""
+    """W^(q) ← W^(q) − γ ∂L/∂W^(q) and b^(q) ← b^(q) − γ ∂L/∂b^(q), in place.
+
+    ``grads`` must be shaped like the network's parameters and finite, and the updated
+    weights must be finite: an update that would overflow (a huge γ or gradient) raises
+    ValueError and leaves the network unchanged, rather than writing inf or NaN.
+    """
+    _check_net("net", net)
     lr = check_float("lr", lr, 0.0, low_open=True)
+    dW, db = getattr(grads, "dW", None), getattr(grads, "db", None)
+    if not isinstance(dW, (list, tuple)) or not isinstance(db, (list, tuple)):
+        raise ValueError(  # noqa: TRY004
+            "grads must be the Gradients of net.backward or net.gradients (lists dW, db), "
+            f"got {type(grads).__name__}"
+        )
+    if not all(np.all(np.isfinite(p)) for p in net.W + net.b):
+        raise ValueError("net's weights are not finite (NaN or inf): reset the network")
+    new_W, new_b = [], []
+    with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+        for name, Ps, Gs, out in (("dW", net.W, dW, new_W), ("db", net.b, db, new_b)):
+            if len(Gs) != net.L:
+                raise ValueError(
+                    f"grads.{name} must hold {net.L} arrays, one per layer, got {len(Gs)}"
+                )
+            for q, (P, g) in enumerate(zip(Ps, Gs)):
+                g = as_float_array(f"grads.{name}[{q}]", g)
+                if g.shape != P.shape:
+                    raise ValueError(
+                        f"grads.{name}[{q}] must have shape {P.shape} like the network's "
+                        f"parameter, got {g.shape}"
+                    )
+                check_values(f"grads.{name}[{q}]", g, max_abs=None)
+                out.append(P - lr * g)
+    if not all(np.all(np.isfinite(p)) for p in new_W + new_b):
+        raise ValueError(
+            f"lr = {lr:g} times these gradients overflows: the updated weights would not "
+            "be finite (the network was left unchanged); use a smaller learning rate"
+        )
     for q in range(net.L):
-        net.W[q] -= lr * grads.dW[q]
-        net.b[q] -= lr * grads.db[q]
+        net.W[q][...] = new_W[q]
+        net.b[q][...] = new_b[q]
+
+
+def _check_net(name: str, net) -> None:
+    if not isinstance(net, MLP):
+        raise ValueError(f"{name} must be an nncore.MLP, got {type(net).__name__}")  # noqa: TRY004
 
 
 @dataclass
@@ -143,6 +223,7 @@ class Trainer:
     def __init__(self, net: MLP, X, Y, X_test=None, Y_test=None, *, lr=DEFAULTS.lr,
                  batch_size=DEFAULTS.batch_size, momentum=DEFAULTS.momentum,
                  seed=DEFAULTS.seed, max_history: int = 1000):
+        _check_net("net", net)
         self.net = net
         self.X = as_matrix("X", X, net.sizes[0])
         self.Y = _rows_like("Y", Y, self.X, net.sizes[-1])
@@ -154,6 +235,13 @@ class Trainer:
         self.lr = lr
         self.batch_size = batch_size
         self.momentum = momentum
+        rows = self.X.shape[0] + (0 if self.X_test is None else self.X_test.shape[0])
+        if rows * (sum(net.sizes) + 1) > MAX_BUFFER:
+            raise ValueError(
+                f"X ({self.X.shape[0]} rows) and X_test are too large for a network with "
+                f"sizes summing to {sum(net.sizes)}: rows × (Σ sizes + 1) must be at most "
+                f"{MAX_BUFFER:_}"
+            )
         self.rng = rng_from(seed)
         self.history = History(max_points=check_int("max_history", max_history, 2))
         self.epoch = 0
@@ -175,7 +263,8 @@ class Trainer:
         self._f.load(net)
         self._undo: tuple | None = None  # counters from before the last undoable update
         self._given = True  # θ is what the trainer was given (no update of its own yet)
-        self.latest = self._evaluate()
+        with np.errstate(all="ignore"):  # blown-up weights: a non-finite loss, handled
+            self.latest = self._evaluate()
         L0 = self.latest["train_loss"]
         # NaN initial loss: the limit 1000 makes the first step stop (max would keep 1.0)
         self._loss_limit = 1000.0 * (max(1.0, L0) if np.isfinite(L0) else 1.0)
@@ -222,8 +311,13 @@ class Trainer:
     # ------------------------------------------------------------ stepping
     def step(self, k: int = 1) -> int:
         """Advance k mini-batch steps (fewer if training diverges); returns the
-        number of steps taken and kept. The network's W, b are current on return."""
-        k = check_int("k", k, 0)
+        number of steps taken and kept. The network's W, b are current on return.
+        k : 0 ≤ k ≤ :data:`MAX_STEPS`."""
+        k = check_int("k", k, 0, MAX_STEPS)
+        with np.errstate(all="ignore"):  # overflow is divergence, detected and reported
+            return self._step(k)
+
+    def _step(self, k: int) -> int:
         f = self._f
         if f.sync(self.net):  # edited between calls: these weights are the new start
             self._undo, self._given = None, True
@@ -289,7 +383,18 @@ class Trainer:
                 until_epoch: int | None = None) -> int:
         """Step for about ``seconds`` of wall time (checked every ``chunk`` steps), at most
         ``max_steps``, and never past the end of epoch ``until_epoch`` when it is given
-        (chunks then stop at epoch ends). Returns the number of steps taken."""
+        (chunks then stop at epoch ends). Returns the number of steps taken.
+
+        seconds : a number ≥ 0 (inf allowed: max_steps then bounds the call);
+        max_steps : 0 … :data:`MAX_STEPS`; chunk : an int ≥ 1; until_epoch : None or an int ≥ 0."""
+        if (not isinstance(seconds, numbers.Real) or isinstance(seconds, (bool, np.bool_))
+                or math.isnan(_float(seconds)) or seconds < 0):
+            raise ValueError(f"seconds must be a number >= 0, got {show(seconds)}")
+        seconds = _float(seconds)
+        max_steps = check_int("max_steps", max_steps, 0, MAX_STEPS)
+        chunk = check_int("chunk", chunk, 1)  # min(chunk, max_steps - done) bounds it
+        if until_epoch is not None:
+            until_epoch = check_int("until_epoch", until_epoch, 0)
         start = time.perf_counter()
         done = 0
         while done < max_steps and not self.history.diverged:
@@ -379,13 +484,21 @@ def train(net: MLP, X, Y, *, lr=DEFAULTS.lr, batch_size=DEFAULTS.batch_size,
           X_test=None, Y_test=None) -> History:
     """Train ``net`` in place for ``epochs`` epochs of mini-batch SGD.
 
-    X : (N, n_0), Y : (N, n_L). Returns the :class:`History` with one entry per
+    X : (N, n_0), Y : (N, n_L); epochs ≥ 1 with epochs × ⌈N / batch_size⌉ at most
+    :data:`MAX_STEPS`. Returns the :class:`History` with one entry per
     epoch (``hist.train_loss[-1]`` is the loss after the last epoch); training
     stops early, with ``hist.diverged`` and ``hist.message``, if the loss blows up.
     """
     epochs = check_int("epochs", epochs, 1)
     t = Trainer(net, X, Y, X_test, Y_test, lr=lr, batch_size=batch_size,
                 momentum=momentum, seed=seed, max_history=max(epochs, 2))
+    steps = epochs * t.steps_left_in_epoch
+    if steps > MAX_STEPS:
+        raise ValueError(
+            f"epochs = {epochs:_} of {t.steps_left_in_epoch} steps each is {steps:_} "
+            f"mini-batch steps; train takes at most {MAX_STEPS:_} (hours otherwise): "
+            "lower epochs or raise batch_size"
+        )
     for _ in range(epochs):
         t.step_epoch()
         if t.diverged:
