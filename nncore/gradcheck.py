@@ -147,7 +147,10 @@ def relative_error(a: float, n: float, floor: float = RELATIVE_ERROR_FLOOR) -> f
         if not isinstance(v, numbers.Real) or isinstance(v, (bool, np.bool_)):
             raise ValueError(f"{name} must be a real number, got {show(v)}")  # noqa: TRY004
     floor = check_float("floor", floor, 0.0, low_open=True)
-    a, n = float(a), float(n)
+    try:
+        a, n = float(a), float(n)
+    except OverflowError:  # an int beyond the float range (10**400)
+        raise ValueError(f"a and n must fit in a float, got {show(a)} and {show(n)}") from None
     return abs(a - n) / max(abs(a), abs(n), floor)
 
 
