@@ -21,6 +21,7 @@ run where the browser tests run.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import statistics
 import sys
 import time
@@ -38,6 +39,13 @@ ROUNDS = 20
 SESSIONS = 10
 PLAY_SECONDS = 3.0
 ROUND_TIMEOUT = 90.0  # one round's first loads, all of them, at most
+
+
+def run_async(coro):
+    """``asyncio.run`` in a thread of its own: Playwright's sync API, used by other tests
+    in the same process, keeps an event loop running in the main thread."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def _log_tail(path: Path, lines: int = 30) -> str:
@@ -126,7 +134,7 @@ def test_concurrent_first_loads(tmp_path: Path) -> None:
         with open(log_path, "wb") as log:
             proc = serve(port, log=log)
         try:
-            problems, snaps = asyncio.run(_round(port, play=r == ROUNDS - 1))
+            problems, snaps = run_async(_round(port, play=r == ROUNDS - 1))
             snapshots = snaps or snapshots
         finally:
             stop(proc)
@@ -165,7 +173,7 @@ def test_disconnect_costs_nothing() -> None:
                 await s.close()
             return busy
 
-        playing = asyncio.run(play_then_close())
+        playing = run_async(play_then_close())
         c1, t1 = cpu_seconds(proc.pid), time.monotonic()
         time.sleep(3.0)
         after = (cpu_seconds(proc.pid) - c1) / (time.monotonic() - t1) * 1e3

@@ -68,6 +68,7 @@ def test_the_app_runs_from_requirements_txt_alone(cloud_like_server, browser):
         assert page.locator(EXCEPTION).count() == 0
         screenshot(page, "cloud_like_train")
         page.get_by_role("tab", name="Backprop, step by step").click()
+        page.locator(".katex").nth(2).wait_for(timeout=30_000)
         wait_for_app(page)
         assert page.locator(".katex").count() >= 3 and page.locator(EXCEPTION).count() == 0
     finally:
