@@ -1,7 +1,7 @@
 """The live-training player (``component.py`` registers its Streamlit elements;
 ``protocol.py`` and ``view.py`` are pure): a components-v2 element that draws in the browser.
 
-Two elements (``../shared/FIELD-NOTES.md``: the whole JS travels with every update, so the
+Two elements (a components-v2 element re-sends its whole JS with every update, so the
 big one must not be updated per frame):
 
 * ``live_player`` (player.html/.css/.js), mounted once outside any fragment and updated
