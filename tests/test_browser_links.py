@@ -27,11 +27,11 @@ def test_copy_link_reproduces_the_screen_in_a_fresh_page(streamlit_server: str, 
         page.get_by_role("tab", name="Backprop, step by step").click()
         page.locator(".katex").nth(2).wait_for(timeout=30_000)
         wait_for_app(page)
-        for _ in range(8):
+        for k in range(2, 10):  # one click, then its stage on screen, as a user would
             page.get_by_role("button", name="Next").click()
-            wait_for_app(page)
-        page.wait_for_function("() => document.body.innerText.includes('9/12 ·')",
-                               timeout=30_000)
+            page.wait_for_function("t => document.body.innerText.includes(t)",
+                                   arg=f"{k}/12 ·", timeout=30_000)
+        wait_for_app(page)
         page.locator("button", has_text="Copy link").click()
         page.wait_for_function("() => globalThis.__bplCopied", timeout=10_000)
         copied = page.evaluate("() => navigator.clipboard.readText()")
