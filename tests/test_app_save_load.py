@@ -51,11 +51,11 @@ def test_panel_shows_four_downloads_two_uploads_and_the_links_note(app):
 
 
 def test_equations_button_follows_the_stage_and_form(app):
-    app.session_state["stage"] = 6
+    app.session_state["stage"] = 6  # the Stage widget counts 1 … 12, like the URL
     app.session_state["form"] = "batch"
     app.run()
     assert not app.exception
-    assert app.get("download_button")[2].label == "Equations, stage 7"
+    assert app.get("download_button")[2].label == "Equations, stage 6"
 
 
 def test_download_reset_upload_restores_the_weights_bit_for_bit(app):

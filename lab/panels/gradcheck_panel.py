@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
 from nncore import GradientCheck, gradient_check
 
-from ..state import Lab, view_indices
+from ..state import Lab
+from .common import stored_view
 
 # Plain words, not emoji: ✅/❌ render as empty boxes without an emoji font.
 STATUS_WORDS = {"pass": "pass", "fail": "FAIL", "unresolvable": "not resolvable"}
@@ -15,14 +15,6 @@ NOT_RESOLVABLE = ("Not resolvable means the gradient is smaller than what a fini
                   "difference can measure at these weights (its rounding error, or a ReLU "
                   "kink within the step, is too large), so it is neither confirmed nor "
                   "refuted.")
-
-
-def _rows_in_view(lab: Lab) -> np.ndarray:
-    """The training rows the step-by-step view shows, from its widgets' kept values
-    (that tab's widgets are not drawn while this one is open)."""
-    s = st.session_state
-    return view_indices(lab.data.X_train.shape[0], s.get("form", "sample"),
-                        s.get("sample_index", 0), s.get("view_batch_size", 4))
 
 
 def _verdict(check: GradientCheck, what: str) -> None:
@@ -46,7 +38,7 @@ def _verdict(check: GradientCheck, what: str) -> None:
 
 def gradcheck_panel(lab: Lab) -> None:
     """A table of every parameter's backprop and numeric gradient, and a verdict."""
-    idx = _rows_in_view(lab)
+    idx = stored_view(lab).indices
     X, Y = lab.data.X_train[idx], lab.data.Y_train[idx]
     check = gradient_check(lab.net, X, Y)
     _verdict(check, f"sample {idx[0]}" if idx.size == 1 else f"the mini-batch of {idx.size}")

@@ -24,7 +24,8 @@ from ..io import (
     upload_bytes_limit,
     weights_json,
 )
-from ..state import Lab, View, view_indices
+from ..state import Lab, View
+from .common import stored_stage_index, stored_view
 
 UPLOADS = ("upload_weights", "upload_data")
 
@@ -65,16 +66,6 @@ def _show_result(key: str) -> None:
         st.success(md_escape(text), icon=":material/check_circle:")
 
 
-def widget_view(lab: Lab) -> View:
-    """The View the step-by-step widgets hold (form, sample, batch size), for when the
-    panel is drawn before them."""
-    form = st.session_state.get("form", "sample")
-    form = form if form in ("sample", "batch") else "sample"
-    n = lab.data.X_train.shape[0]
-    return View(form, view_indices(n, form, int(st.session_state.get("sample_index", 0) or 0),
-                                   int(st.session_state.get("view_batch_size", 4) or 4)))
-
-
 def save_load_panel(lab: Lab, view: View | None = None, stage_index: int | None = None) -> None:
     """The downloads and uploads, one column. view, stage_index : what the step-by-step
     view shows (default: read from its widgets' values in the session)."""
@@ -89,16 +80,17 @@ def save_load_panel(lab: Lab, view: View | None = None, stage_index: int | None 
                        file_name="backprop-lab-weights.json", mime="application/json",
                        key="download_weights", disabled=weights is None,
                        help="JSON (schema: docs/weights-schema.md). Load it back below", **common)
-    st.download_button("Training history", history_csv(t.history, lab.net.L),
+    # The files are made when clicked (callables), not on every rerun of the page.
+    st.download_button("Training history", lambda: history_csv(t.history, lab.net.L),
                        file_name="backprop-lab-history.csv", mime="text/csv",
                        key="download_history", help="CSV, one row per recorded epoch", **common)
-    view = view if view is not None else widget_view(lab)
-    k = int(stage_index if stage_index is not None else st.session_state.get("stage", 0) or 0)
-    st.download_button(f"Equations, stage {k + 1}", equations_markdown(lab, view, k),
+    view = view if view is not None else stored_view(lab)
+    k = int(stage_index if stage_index is not None else stored_stage_index())
+    st.download_button(f"Equations, stage {k + 1}", lambda: equations_markdown(lab, view, k),
                        file_name=f"backprop-lab-stage-{k + 1}.md", mime="text/markdown",
                        key="download_equations",
                        help="Markdown: symbols, numbers and shapes as LaTeX", **common)
-    st.download_button("NumPy forward pass", forward_script(lab.net),
+    st.download_button("NumPy forward pass", lambda: forward_script(lab.net),
                        file_name="backprop_lab_forward.py", mime="text/x-python",
                        key="download_script",
                        help="A Python script needing only numpy, with these weights", **common)
