@@ -16,13 +16,11 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
+from st_client import cpu_seconds, serve  # one way to start the app (benchmarks/)
 
 ROOT = Path(__file__).resolve().parents[1]
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -43,27 +41,6 @@ const c = document.getElementById('c'), x = c.getContext('2d'); let k = 0;
 (function f() { k++; x.fillStyle = `hsl(${k % 360},60%,60%)`; x.fillRect(0, 0, 340, 340);
   x.fillStyle = '#000'; x.fillRect(k % 300, 100, 40, 40); requestAnimationFrame(f); })();
 </script>"""
-
-
-def serve(port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
-         f"--server.port={port}", "--server.address=127.0.0.1",
-         "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(240):
-        try:
-            if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health").read() == b"ok":
-                return proc
-        except OSError:
-            time.sleep(0.25)
-    proc.terminate()
-    raise RuntimeError("streamlit did not start")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def count(page, handles: str, seconds: float) -> tuple[list[int], int]:
