@@ -10,7 +10,16 @@ from . import datasets
 from .activations import ACTIVATIONS, Activation, get_activation
 from .gradcheck import GradientCheck, GradRow, gradient_check, relative_error
 from .mlp import MLP, Forward, Gradients, SampleForward, SampleGradients
-from .train import DEFAULTS, Defaults, History, Trainer, divergence_message, sgd_update, train
+from .train import (
+    DEFAULTS,
+    Defaults,
+    History,
+    Trace,
+    Trainer,
+    divergence_message,
+    sgd_update,
+    train,
+)
 
 __all__ = [
     "ACTIVATIONS",
@@ -25,6 +34,7 @@ __all__ = [
     "History",
     "SampleForward",
     "SampleGradients",
+    "Trace",
     "Trainer",
     "datasets",
     "divergence_message",

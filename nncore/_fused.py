@@ -9,11 +9,18 @@ and one gives both ``∂L/∂W^(q)ᵀ`` and ``∂L/∂b^(q)ᵀ``. Storing the tr
 keeps ``W^(q)ᵀ`` a contiguous block, which BLAS needs for ``Δ^(q) W^(q)``. All
 Ŵ live in one flat vector θ so that the update is a single operation, and every
 array is written in place with ``out=``.
+
+Products use ``np.matmul``, not ``np.dot``: on a server where many threads share one
+interpreter, ``np.dot`` lets go of the GIL around every BLAS call, however small, and
+getting it back can wait for another thread's whole time slice (5 ms), about a hundred
+times the product itself. ``np.matmul`` and the element-wise ufuncs keep the GIL on
+arrays this small (under ~500 elements), so a mini-batch step runs through.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 
@@ -36,11 +43,12 @@ class FusedSGD:
         self._theta_prev = np.zeros(total)
         self._vel_prev = np.zeros(total)
         self._tmp = np.zeros(total)
-        self.Wt, self.Gt = [], []
+        self.Wt, self.Gt, self.WT = [], [], []
         i = 0
         for r, c in shapes:
             self.Wt.append(self.theta[i:i + r * c].reshape(r, c))
             self.Gt.append(self.grad[i:i + r * c].reshape(r, c))
+            self.WT.append(self.Wt[-1][:-1].T)  # W^(q) itself, a view, for Δ^(q) W^(q)
             i += r * c
         self._bufs: dict[object, dict] = {}
         self._is_tanh = act.name == "tanh"
@@ -72,6 +80,16 @@ class FusedSGD:
             net.W[q][...] = self.Wt[q][:-1].T
             net.b[q][...] = self.Wt[q][-1]
 
+    def flat_into(self, out: np.ndarray) -> None:
+        """out ← θ in ``MLP.get_flat`` order (W^(q) row-major, then b^(q), layer by
+        layer), by slices: fancy indexing would let go of the GIL (see above)."""
+        i = 0
+        for W, Wb in zip(self.WT, self.Wt):
+            n, m = W.shape
+            out[i:i + n * m].reshape(n, m)[...] = W
+            out[i + n * m:i + n * m + n] = Wb[-1]
+            i += n * m + n
+
     def rollback(self) -> None:
         """θ, v ← their values before the last update, or at the last load when no
         update came after it (used when an update made the loss blow up)."""
@@ -84,9 +102,10 @@ class FusedSGD:
 
     # ------------------------------------------------------------ buffers
     def buffers(self, key, N: int) -> dict:
-        """Buffers for a batch of N rows: Ã^(0…L-1) with their ones column, Z, Δ."""
-        buf = self._bufs.get(key)
-        if buf is None or buf["N"] != N:
+        """Buffers for a batch of N rows: Ã^(0…L-1) with their ones column, Z, Δ (kept per
+        key and size: an epoch's last, smaller batch does not reallocate the others)."""
+        buf = self._bufs.get((key, N))
+        if buf is None:
             A = [np.ones((N, n + 1)) for n in self.sizes[:-1]]
             buf = {
                 "N": N,
@@ -97,7 +116,8 @@ class FusedSGD:
                 "T": [np.zeros((N, n)) for n in self.sizes[1:]],
                 "Y": np.zeros((N, self.sizes[-1])),
             }
-            self._bufs[key] = buf
+            buf["AT"] = [a.T for a in A]
+            self._bufs[(key, N)] = buf
         return buf
 
     # ------------------------------------------------------------ the math
@@ -105,7 +125,7 @@ class FusedSGD:
         """Z^(q) = Ã^(q-1) Ŵ^(q), A^(q) = σ(Z^(q)); Ŷ = Z^(L). Input in buf["H"][0]."""
         A, H, Z = buf["A"], buf["H"], buf["Z"]
         for q in range(self.L):
-            np.dot(A[q], self.Wt[q], out=Z[q])
+            np.matmul(A[q], self.Wt[q], out=Z[q])
             if q + 1 < self.L:
                 if self._is_tanh:
                     np.tanh(Z[q], out=H[q + 1])
@@ -117,15 +137,15 @@ class FusedSGD:
         [∂L/∂W^(q) | ∂L/∂b^(q)] = Δ^(q)ᵀ Ã^(q-1), written into ``self.grad``.
         Returns the batch loss L."""
         N = buf["N"]
-        A, H, Z, D, T = buf["A"], buf["H"], buf["Z"], buf["D"], buf["T"]
+        AT, H, Z, D, T = buf["AT"], buf["H"], buf["Z"], buf["D"], buf["T"]
         last = D[-1]
         np.subtract(Z[-1], buf["Y"], out=last)
         loss = float(np.vdot(last, last)) / N
         last *= 2.0 / N
         for q in range(self.L - 1, -1, -1):
-            np.dot(A[q].T, D[q], out=self.Gt[q])
+            np.matmul(AT[q], D[q], out=self.Gt[q])
             if q > 0:
-                np.dot(D[q], self.Wt[q][:-1].T, out=D[q - 1])
+                np.matmul(D[q], self.WT[q], out=D[q - 1])
                 if self._is_tanh:  # σ'(Z) = 1 − tanh(Z)² = 1 − A², A already computed
                     np.multiply(H[q], H[q], out=T[q - 1])
                     np.subtract(1.0, T[q - 1], out=T[q - 1])
@@ -155,4 +175,4 @@ class FusedSGD:
 
     def layer_grad_norms(self) -> list[float]:
         """‖∂L/∂W^(q)‖_F for q = 1 … L from the last backward (bias column excluded)."""
-        return [float(np.linalg.norm(g[:-1])) for g in self.Gt]
+        return [math.sqrt(np.vdot(g[:-1], g[:-1])) for g in self.Gt]

@@ -102,6 +102,14 @@ def _float(v) -> float:
         return math.inf if v > 0 else -math.inf
 
 
+def _seconds(seconds) -> float:
+    """A wall-time budget: a real number ≥ 0 (inf allowed), as a float."""
+    if (not isinstance(seconds, numbers.Real) or isinstance(seconds, (bool, np.bool_))
+            or math.isnan(_float(seconds)) or seconds < 0):
+        raise ValueError(f"seconds must be a number >= 0, got {show(seconds)}")
+    return _float(seconds)
+
+
 def _check_message_args(**kw) -> None:
     for name in ("loss", "lr", "momentum"):
         v = kw[name]
@@ -161,6 +169,29 @@ def sgd_update(net: MLP, grads: Gradients, lr: float) -> None:
 def _check_net(name: str, net) -> None:
     if not isinstance(net, MLP):
         raise ValueError(f"{name} must be an nncore.MLP, got {type(net).__name__}")  # noqa: TRY004
+
+
+@dataclass
+class Trace:
+    """What :meth:`Trainer.trace` recorded, one row per record, oldest first.
+
+    steps, epochs : (R,) int64, the step and epoch counters at each record;
+    theta : (R, n_params) float64, the parameters then, in :meth:`MLP.get_flat` order;
+    metrics : the per-epoch metrics (as :attr:`Trainer.latest`) of the last epoch that
+        ended between two records, for each such record, oldest first.
+    """
+
+    steps: np.ndarray
+    epochs: np.ndarray
+    theta: np.ndarray
+    metrics: list[dict]
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __repr__(self) -> str:
+        span = f", steps {self.steps[0]}…{self.steps[-1]}" if len(self) else ""
+        return f"Trace({len(self)} records{span}, {len(self.metrics)} epoch metrics)"
 
 
 @dataclass
@@ -259,6 +290,9 @@ class Trainer:
                 buf = self._f.buffers(key, Xs.shape[0])
                 buf["H"][0][...] = Xs
                 buf["Y"][...] = Ys
+                buf["label"] = np.argmax(Ys, axis=1)  # the targets' classes, fixed
+                buf["label1"] = buf["label"] == 1
+                buf["hit"] = np.zeros(Xs.shape[0], dtype=bool)
                 self._eval[key] = buf
         self._f.load(net)
         self._undo: tuple | None = None  # counters from before the last undoable update
@@ -323,38 +357,119 @@ class Trainer:
             self._undo, self._given = None, True
         start = self.steps
         try:
-            while k > 0 and not self.history.diverged:
-                buf = self._batch(self._next_batch())
-                f.forward(buf)
-                loss = f.backward(buf)  # the loss at θ before this step's update
-                if not loss <= self._loss_limit:  # also true for NaN
-                    self._stop(loss, "the next mini-batch")
-                    break
-                self._take_step(buf)
-                k -= 1
-            if self._undo is not None and not self.history.diverged:
-                # check the last update now rather than at the next call, on the batch
-                # that call would use first, so stepping in chunks changes nothing
-                loss = f.loss(self._batch(self._next_batch()))
-                if not loss <= self._loss_limit:
-                    self._stop(loss, "the next mini-batch")
+            self._run(k)
+            self._check_last()
         finally:
             f.store(self.net)
             self.history.steps = self.steps
         return max(self.steps - start, 0)
 
-    def _next_batch(self) -> np.ndarray:
-        """Row indices of the next mini-batch; a new epoch draws a new permutation."""
+    def _run(self, k: int) -> None:
+        """k steps (fewer if training diverges) on θ as it is in the fused buffers."""
+        f = self._f
+        while k > 0 and not self.history.diverged:
+            buf = self._batch(self._next_batch())
+            f.forward(buf)
+            loss = f.backward(buf)  # the loss at θ before this step's update
+            if not loss <= self._loss_limit:  # also true for NaN
+                self._stop(loss, "the next mini-batch")
+                break
+            self._take_step(buf)
+            k -= 1
+
+    def _check_last(self) -> None:
+        """Check the last update at the end of a call rather than at the next call, on
+        the batch that call would use first, so stepping in chunks changes nothing."""
+        if self._undo is not None and not self.history.diverged:
+            loss = self._f.loss(self._batch(self._next_batch()))
+            if not loss <= self._loss_limit:
+                self._stop(loss, "the next mini-batch")
+
+    def trace(self, n: int, stride: int = 1, *, seconds: float = math.inf,
+              until_epoch: int | None = None) -> Trace:
+        """Up to ``n × stride`` steps in one call, recording the parameters after every
+        ``stride`` steps: what a live view draws, at the cost of one call.
+
+        Stops early when training diverges, after ``seconds`` of wall time (checked
+        after each record), or at the end of epoch ``until_epoch`` (never past it).
+        The records are exactly what ``step(stride)`` called n times would leave after
+        each call (a test holds them equal), except that the wall-time check may end
+        sooner. A step that is undone is never recorded; when an undo ends the call
+        the weights it left are the last record. Returns a :class:`Trace`.
+
+        n : 0 … MAX_STEPS records; stride : 1 … MAX_STEPS, n × stride ≤ MAX_STEPS;
+        seconds : a number ≥ 0 (inf allowed); until_epoch : None or an int ≥ 0."""
+        n = check_int("n", n, 0, MAX_STEPS)
+        stride = check_int("stride", stride, 1, MAX_STEPS)
+        if n * stride > MAX_STEPS:
+            raise ValueError(f"n × stride must be at most {MAX_STEPS:_}, got {n} × {stride}")
+        seconds = _seconds(seconds)
+        if until_epoch is not None:
+            until_epoch = check_int("until_epoch", until_epoch, 0)
+        with np.errstate(all="ignore"):
+            return self._trace(n, stride, seconds, until_epoch)
+
+    def _trace(self, n: int, stride: int, seconds: float, until_epoch: int | None) -> Trace:
+        f = self._f
+        if f.sync(self.net):
+            self._undo, self._given = None, True
+        theta = np.empty((n, f.theta.size))
+        steps = np.empty(n, np.int64)
+        epochs = np.empty(n, np.int64)
+        metrics: list[dict] = []
+        first = self.steps
+        got = 0
+        start = time.perf_counter()
+        try:
+            while got < n and not self.history.diverged:
+                if until_epoch is not None and self.epoch >= until_epoch:
+                    break
+                k = stride
+                if until_epoch is not None:  # stop at the end of epoch until_epoch
+                    per_epoch = -(-self.X.shape[0] // self._batch_size)
+                    k = min(k, self.steps_left_in_epoch
+                            + (until_epoch - self.epoch - 1) * per_epoch)
+                e0 = self.epoch
+                self._run(k)
+                if self.epoch != e0:  # an epoch ended (epoch ends are never undone)
+                    metrics.append(dict(self.latest))
+                if self.steps <= (steps[got - 1] if got else first):
+                    break  # an undo: nothing new to record, and training has stopped
+                f.flat_into(theta[got])
+                steps[got], epochs[got] = self.steps, self.epoch
+                got += 1
+                if time.perf_counter() - start >= seconds:
+                    break
+            self._check_last()
+        finally:
+            f.store(self.net)
+            self.history.steps = self.steps
+        while got and steps[got - 1] > self.steps:  # undone after it was recorded
+            got -= 1
+        if self.steps > (steps[got - 1] if got else first):  # where the undo left θ
+            f.flat_into(theta[got])
+            steps[got], epochs[got] = self.steps, self.epoch
+            got += 1
+        return Trace(steps=steps[:got].copy(), epochs=epochs[:got].copy(),
+                     theta=theta[:got].copy(), metrics=metrics)
+
+    def _next_batch(self) -> slice:
+        """Rows of the next mini-batch, in this epoch's order; a new epoch draws a new
+        permutation, and the rows are put in that order once (each batch is then a slice,
+        not a copy)."""
         if self._pos == 0 and self._perm_epoch != self.epoch:
             self._perm = self.rng.permutation(self.X.shape[0])
             self._perm_epoch = self.epoch
-        return self._perm[self._pos:self._pos + self._batch_size]
+            self._X_perm = self._X_aug[self._perm]
+            self._Y_perm = self.Y[self._perm]
+        return slice(self._pos, min(self._pos + self._batch_size, self.X.shape[0]))
 
-    def _batch(self, idx: np.ndarray) -> dict:
-        buf = self._f.buffers("batch", idx.size)
-        self._X_aug.take(idx, axis=0, out=buf["A"][0])
-        self.Y.take(idx, axis=0, out=buf["Y"])
-        buf["idx"] = idx
+    def _batch(self, rows: slice) -> dict:
+        buf = self._f.buffers("batch", rows.stop - rows.start)
+        buf["A"][0] = self._X_perm[rows]
+        buf["AT"][0] = buf["A"][0].T
+        buf["Y"] = self._Y_perm[rows]
+        buf["idx"] = rows
         return buf
 
     def _take_step(self, buf: dict) -> None:
@@ -362,7 +477,7 @@ class Trainer:
         self._undo = (self.steps, self.epoch, self._pos, self.last_batch)
         self._given = False
         self._f.update(self._lr, self._momentum)
-        self.last_batch = buf["idx"]
+        self.last_batch = self._perm[buf["idx"]]
         self._pos += buf["N"]
         self.steps += 1
         if self._pos >= self.X.shape[0]:
@@ -387,10 +502,7 @@ class Trainer:
 
         seconds : a number ≥ 0 (inf allowed: max_steps then bounds the call);
         max_steps : 0 … :data:`MAX_STEPS`; chunk : an int ≥ 1; until_epoch : None or an int ≥ 0."""
-        if (not isinstance(seconds, numbers.Real) or isinstance(seconds, (bool, np.bool_))
-                or math.isnan(_float(seconds)) or seconds < 0):
-            raise ValueError(f"seconds must be a number >= 0, got {show(seconds)}")
-        seconds = _float(seconds)
+        seconds = _seconds(seconds)
         max_steps = check_int("max_steps", max_steps, 0, MAX_STEPS)
         chunk = check_int("chunk", chunk, 1)  # min(chunk, max_steps - done) bounds it
         if until_epoch is not None:
@@ -426,7 +538,7 @@ class Trainer:
             "epoch": self.epoch,
             "steps": self.steps,
             "train_loss": train_loss,
-            "train_acc": _accuracy(buf["Z"][-1], self.Y),
+            "train_acc": _accuracy(buf),
             "grad_norm": norms,
             "saturation": self._saturation(buf),
             "test_loss": None,
@@ -437,12 +549,14 @@ class Trainer:
             f.forward(tb)
             err = tb["Z"][-1] - self.Y_test
             m["test_loss"] = float(np.vdot(err, err)) / tb["N"]
-            m["test_acc"] = _accuracy(tb["Z"][-1], self.Y_test)
+            m["test_acc"] = _accuracy(tb)
         return m
 
     def _saturation(self, buf: dict) -> list[float]:
         act = self._f.act
         limit = SATURATION_FRACTION * act.dsigma_max
+        if self._f._is_tanh:  # σ'(z) = 1 − tanh(z)² = 1 − a², with a from the forward pass
+            return [np.count_nonzero(1.0 - a * a < limit) / a.size for a in buf["H"][1:]]
         return [float(np.mean(act.dsigma(z) < limit)) for z in buf["Z"][:-1]]
 
     def _end_epoch(self) -> None:
@@ -517,6 +631,14 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _accuracy(Y_hat: np.ndarray, Y: np.ndarray) -> float:
-    """Share of rows where argmax Ŷ equals argmax Y."""
-    return float(np.mean(np.argmax(Y_hat, axis=1) == np.argmax(Y, axis=1)))
+def _accuracy(buf: dict) -> float:
+    """Share of rows where argmax Ŷ equals argmax Y, Ŷ from the forward pass in ``buf``
+    (two outputs: argmax Ŷ is 1 exactly when ŷ₂ > ŷ₁, ties going to the first, as
+    argmax; compared without building the argmax)."""
+    Y_hat, hit = buf["Z"][-1], buf["hit"]
+    if Y_hat.shape[1] == 2:
+        np.greater(Y_hat[:, 1], Y_hat[:, 0], out=hit)
+        np.equal(hit, buf["label1"], out=hit)
+    else:
+        np.equal(np.argmax(Y_hat, axis=1), buf["label"], out=hit)
+    return np.count_nonzero(hit) / hit.size
