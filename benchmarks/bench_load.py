@@ -36,11 +36,9 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from st_client import cpu_seconds, rss_mb, serve
+from st_client import BATCH, LEAD, RETRY, cpu_seconds, rss_mb, serve
 
 from lab.player.protocol import decode
-
-LEAD, BATCH, RETRY = 0.3, 0.6, 3.0  # as player.js (its retry also backs off)
 
 
 class Session:

@@ -20,11 +20,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from st_client import player_constants
 
 from lab.player import protocol as P
 from lab.state import Settings, new_lab
 
-PERIOD = 0.6  # seconds of playback per request (player.js: BATCH)
+PERIOD = player_constants()[1]  # seconds of playback per request (player.js: BATCH)
 
 
 def session(speed: float, seconds: float) -> tuple[float, float, int]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -35,7 +36,19 @@ if str(ROOT) not in sys.path:
 
 from lab.player.protocol import decode
 
-LEAD, BATCH, RETRY = 0.3, 0.6, 3.0  # as player.js
+
+def player_constants() -> tuple[float, float, float]:
+    """LEAD, BATCH (seconds) and the retry delay (s) of lab/player/player.js, read from it:
+    the clients here pull as the real player does."""
+    js = (ROOT / "lab" / "player" / "player.js").read_text(encoding="utf-8")
+
+    def const(name: str) -> float:
+        return float(re.search(rf"^const {name} = ([0-9.]+);", js, re.MULTILINE).group(1))
+
+    return const("LEAD"), const("BATCH"), const("RETRY_MS") / 1000
+
+
+LEAD, BATCH, RETRY = player_constants()
 RUN_TIMEOUT = 60.0  # seconds a script run may take before the session counts as hung
 
 

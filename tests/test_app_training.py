@@ -47,7 +47,7 @@ def pull_as_browser(at, want=30):
     """What the player does: ask for what it lacks (then the fragment reruns)."""
     lab = lab_of(at)
     ps = P.player_state(lab)
-    have = ps.snapshots[-1][0] if ps.snapshots else lab.trainer.steps
+    have = int(ps.snapshots[-1]["step"]) if len(ps.snapshots) else lab.trainer.steps
     return pull(lab, ps, {"gen": lab.generation, "have": have, "want": want, "seq": 1})
 
 
@@ -61,8 +61,8 @@ def test_the_tab_mounts_the_player_and_its_feed_with_their_keys():
     lab = lab_of(at)
     np.testing.assert_array_equal(shown_theta(at), lab.net.get_flat())  # float64, exact
     assert d["state"]["step"] == 0 and not d["running"] and d["gen"] == lab.generation
-    X = np.frombuffer(base64.b64decode(d["points"]["x"]), "<f4").reshape(-1, 2)
-    np.testing.assert_array_equal(X, np.vstack([lab.data.X_train, lab.data.X_test]).astype("f4"))
+    X = np.frombuffer(base64.b64decode(d["points"]["x"]), "<f8").reshape(-1, 2)
+    np.testing.assert_array_equal(X, np.vstack([lab.data.X_train, lab.data.X_test]))  # exact
     assert d["points"]["n_train"] == lab.data.X_train.shape[0]
     # epoch 0 already has a point on every chart (the initial metrics)
     assert d["history"]["n"] == 1

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from browser_util import EXCEPTION, screenshot, wait_for_app
 
+from lab.player import protocol as wire
 from lab.state import Settings, new_lab
 from nncore import ACTIVATIONS, MLP, datasets
 
@@ -161,6 +162,11 @@ def test_js_numbers_equal_nncore(streamlit_server: str, page) -> None:
     for name, q in (("A1", 1), ("A2", 2), ("Y", 3)):
         js = np.array(got[name]).reshape(fwd.A[q].shape)
         assert np.max(np.abs(js - fwd.A[q])) <= 1e-12, name
+    # the counters: loss and accuracy of those weights over the data points, as nncore's
+    shown = page.evaluate("() => ({ loss: __bpl.player.shown.loss, acc: __bpl.player.shown.acc })")
+    loss, acc = wire.evaluate(lab)
+    np.testing.assert_allclose(shown["loss"], loss, rtol=1e-12, atol=0)
+    assert shown["acc"] == acc
     # every activation, random weights and points, through the player's own forward pass
     rng = np.random.default_rng(1)
     pts = rng.uniform(-3, 3, size=(500, 2))
@@ -172,6 +178,29 @@ def test_js_numbers_equal_nncore(streamlit_server: str, page) -> None:
                            [theta.tolist(), pts.ravel().tolist(), act])
         err = np.max(np.abs(np.array(js).reshape(-1, 2) - net.predict(pts)))
         assert err <= 1e-12, (act, err)
+
+
+@pytest.mark.browser
+def test_counters_while_playing_are_nncore_loss_of_the_weights_drawn(streamlit_server: str,
+                                                                      page) -> None:
+    """Snapshots carry float32 weights and no loss: the player measures the weights it
+    draws. Those numbers are nncore's on the same (float32-rounded) weights, to 1e-12."""
+    open_train_tab(page, streamlit_server)
+    press(page, "Reset weights")
+    wait_for_app(page)
+    play(page)
+    page.wait_for_timeout(1500)
+    got = page.evaluate("""() => { const s = __bpl.player.shown;
+      return { theta: Array.from(s.theta), loss: s.loss, acc: s.acc, exact: !!s.exact,
+               text: __bpl.player.el.counters["Train loss"].textContent }; }""")
+    pause(page)
+    assert not got["exact"]
+    lab = new_lab(Settings())
+    lab.net.set_flat(np.array(got["theta"]))
+    loss, acc = wire.evaluate(lab)
+    np.testing.assert_allclose(got["loss"], loss, rtol=1e-12, atol=0)
+    assert got["acc"] == acc
+    assert got["text"] == f"{loss[0]:.4f}"
 
 
 @pytest.mark.browser
@@ -215,15 +244,13 @@ def test_screenshot_after_ten_seconds_of_play(streamlit_server: str, page, name)
 
 @pytest.mark.browser
 def test_player_drops_duplicates_and_never_queues_nan(streamlit_server: str, page) -> None:
-    from lab.player import protocol as P
-
     open_train_tab(page, streamlit_server)
     gen = page.evaluate("() => __bpl.player.gen")
-    snaps = np.zeros(4, P.SNAPSHOT)
+    snaps = np.zeros(4, wire.SNAPSHOT)
     snaps["step"] = [3, 4, 4, 5]  # 4 twice: a duplicate
     snaps["theta"] = 0.5
     snaps["theta"][3, 7] = np.nan  # a non-finite snapshot (the encoder refuses these)
-    raw = P.encode(gen, 1, P.RUNNING, 1 / 60, 5, snaps, P.encode_epochs([]))
+    raw = wire.encode(gen, 1, wire.RUNNING, 1 / 60, 5, snaps, wire.encode_epochs([]))
     got = page.evaluate("""(bytes) => { const p = __bpl.player;
         p.running = true; p.queue = []; p.lastStep = 2; p.nextAt = 1e12;  // hold playback
         const d0 = p.dupes, s0 = p.skipped;

@@ -7,10 +7,10 @@
 const REG = (globalThis.__bpl ??= { mounts: 0, players: new WeakMap(), player: null, feed: null });
 REG.alive ??= 0;  // animation loops running: 1 while the Train tab is open, else 0
 
-const MAGIC = 0x42504c31, HEADER = 28, SNAP = 164, EPOCH = 44, NP = 35;
+const MAGIC = 0x42504c31, HEADER = 28, SNAP = 148, EPOCH = 44, NP = 35;
 const RUNNING = 1;
 const LEAD = 0.3;            // seconds of snapshots kept queued ahead of the screen
-const BATCH = 0.6;           // seconds asked for beyond the lead (≥ 2 × latency): ≤ 1.6 requests/s
+const BATCH = 1.5;           // seconds asked for beyond the lead (≥ 2 × latency): ≤ 0.7 requests/s
 // A request unanswered this long was lost (an interrupted fragment run): ask again, backing
 // off (×2 up to 12 s). Never sooner: each request reruns a fragment, and requests arriving
 // while a slow full rerun (a button) runs would restart it again and again.
@@ -74,6 +74,19 @@ function forward(theta, P, act, out) {
   return { A1, A2, Y };
 }
 
+// Loss L = (1/N) Σₙ Σₑ (ŷ − y)² with one-hot targets of the labels, and accuracy (class 2
+// when ŷ₂ > ŷ₁, as argmax), of rows [from, to) of Y: lab/player/protocol.py's evaluate.
+function metrics(Y, labels, from, to) {
+  let sq = 0, hit = 0;
+  for (let i = from; i < to; i++) {
+    const c = labels[i], e0 = Y[2 * i] - (c === 0 ? 1 : 0), e1 = Y[2 * i + 1] - (c === 1 ? 1 : 0);
+    sq += e0 * e0 + e1 * e1;
+    if ((Y[2 * i + 1] > Y[2 * i]) === (c === 1)) hit++;
+  }
+  const n = to - from;
+  return n > 0 ? [sq / n, hit / n] : [NaN, NaN];
+}
+
 function fmtLoss(v) { return v == null || !isFinite(v) ? "—" : v < 1e-3 ? v.toExponential(2) : v.toFixed(4); }
 function fmtAcc(v) { return v == null || !isFinite(v) ? "—" : (100 * v).toFixed(1) + " %"; }
 function fmtInt(v) { return Math.round(v).toLocaleString("en-US"); }
@@ -123,8 +136,10 @@ class Player {
     const newRun = d.gen !== this.gen;
     if (newRun || d.points.x !== this.pointsKey) {
       this.pointsKey = d.points.x;
-      this.X = unb64(d.points.x, Float32Array); this.y = unb64(d.points.y, Uint8Array);
+      this.X = unb64(d.points.x, Float64Array); this.y = unb64(d.points.y, Uint8Array);
       this.nTrain = d.points.n_train;
+      this.fwdPts = { A1: new Float64Array(this.y.length * 3), A2: new Float64Array(this.y.length * 4),
+                      Y: new Float64Array(this.y.length * 2) };
     }
     this.gen = d.gen;
     const h = d.history;
@@ -136,8 +151,7 @@ class Player {
     this.interval = d.interval; this.speed = d.speed; this.stride = d.stride;
     this.limit = d.limit; this.status = d.status; this.sample = d.sample;
     const st = d.state;
-    const exact = { step: st.step, epoch: st.epoch, theta: unb64(st.theta, Float64Array),
-                    loss: st.loss.map((v) => (v == null ? NaN : v)), acc: st.acc, exact: true };
+    const exact = { step: st.step, epoch: st.epoch, theta: unb64(st.theta, Float64Array), exact: true };
     const wasRunning = this.running;
     this.running = !!d.running;
     if (!this.running || newRun || !wasRunning) {
@@ -173,8 +187,7 @@ class Player {
       let finite = true;
       for (let i = 0; i < NP; i++) { theta[i] = dv.getFloat32(off + 8 + 4 * i, true); finite &&= isFinite(theta[i]); }
       if (!finite) { this.skipped++; continue; }  // never drawn: NaN must not reach the screen
-      const f = (i) => dv.getFloat32(off + 148 + 4 * i, true);
-      this.queue.push({ step, epoch: dv.getUint32(off + 4, true), theta, loss: [f(0), f(1)], acc: [f(2), f(3)] });
+      this.queue.push({ step, epoch: dv.getUint32(off + 4, true), theta });
       this.lastStep = step;
     }
     for (let k = 0; k < ne; k++, off += EPOCH) {
@@ -232,9 +245,18 @@ class Player {
     }
     const t0 = performance.now();
     forward(s.theta, this.P, this.act, this.fwd);
+    this.measure(s);
     this.drawn++;
     this.drawNet(); this.drawMap(); this.renderCounters();
     this.drawMs += performance.now() - t0;  // JS time per drawn frame (benchmarks read it)
+  }
+
+  // Loss and accuracy of the drawn weights on the training and test points (float64).
+  measure(s) {
+    if (!this.X) { s.loss = [NaN, NaN]; s.acc = [NaN, NaN]; return; }
+    const Y = forward(s.theta, this.X, this.act, this.fwdPts).Y, n = this.y.length;
+    const [trL, trA] = metrics(Y, this.y, 0, this.nTrain), [teL, teA] = metrics(Y, this.y, this.nTrain, n);
+    s.loss = [trL, teL]; s.acc = [trA, teA];
   }
 
   // ------------------------------------------------------------------ drawing
@@ -572,6 +594,7 @@ export default function (component) {
   p.setTrigger = setTriggerValue;
   REG.player = p;
   REG.forward = forward;
+  REG.metrics = metrics;
   p.update(data);
   if (REG.pending) { const u8 = REG.pending; REG.pending = null; p.ingest(u8); }
   parentElement.querySelector(".bpl")?.classList.add("bpl-ready");

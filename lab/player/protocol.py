@@ -8,16 +8,27 @@ bytes (little-endian)::
 
     header   28 B   magic u32 · gen u32 · seq u32 · flags u32 · interval f32 ·
                     n_snap u16 · n_epoch u16 · server_step u32
-    n_snap × 164 B  step u32 · epoch u32 · θ 35 × f32 (``MLP.get_flat`` order: W¹ row-major,
-                    b¹, W², b², W³, b³) · train/test loss 2 × f32 · train/test accuracy 2 × f32
+    n_snap × 148 B  step u32 · epoch u32 · θ 35 × f32 (``MLP.get_flat`` order: W¹ row-major,
+                    b¹, W², b², W³, b³)
     n_epoch × 44 B  epoch u32 · step u32 · loss 2 × f32 · accuracy 2 × f32 ·
                     ‖∂L/∂W⁽q⁾‖ 3 × f32 · tanh saturation of the 2 hidden layers 2 × f32
 
 A snapshot is taken every ``stride`` steps (one per frame at 60 frames/s), so the
-player shows ``interval = stride / speed`` seconds of training per snapshot. Snapshots
-the server made but the player may not have got (an interrupted fragment run loses a
-reply) stay in a ring buffer: a repeated request with the same ``have`` gets the same
-snapshots again, and trains nothing new. The player drops steps it already holds.
+player shows ``interval = stride / speed`` seconds of training per snapshot. The server
+trains a request's snapshots in one nncore call (``Trainer.trace``). A snapshot carries no
+loss: the player computes the loss and accuracy of the weights it draws over the data
+points it was given in float64 (``evaluate`` here is the same sum; a browser test holds
+them equal to 1e-12). Snapshots the server made but the player may not have got (an
+interrupted fragment run loses a reply) stay in a ring buffer: a repeated request with
+the same ``have`` gets the same snapshots again, and trains nothing new. The player drops
+steps it already holds.
+
+Sessions train in turns (:class:`Turns`): one at a time, in arrival order, at most
+``TURN`` seconds each. Every session's pull runs in its own thread, and numpy lets go of
+the GIL inside each small matrix product; thirty threads training at once then hand the
+GIL back and forth thousands of times a second, and every hand-over can wait for another
+thread's time slice. One trainer at a time, the others asleep on a queue, keeps each
+request as fast as it is alone (bench_load.py measures it).
 
 Floats are cast to float32 *after* clipping to ±3.4e38 (a bare cast turns larger
 values into ±inf); NaN stays NaN (a metric that is not a number: shown as "—").
@@ -28,11 +39,14 @@ non-finite θ is a bug and :func:`encode_snapshots` refuses it.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from nncore import Trace
 
 MAGIC = 0x42504C31  # "BPL1"
 N_PARAMS = 35  # 2-3-4-2: (3·2+3) + (4·3+4) + (2·4+2)
@@ -44,8 +58,7 @@ FRAME_RATE = 60  # snapshots per second of playback at most: one per display fra
 HEADER = np.dtype([("magic", "<u4"), ("gen", "<u4"), ("seq", "<u4"), ("flags", "<u4"),
                    ("interval", "<f4"), ("n_snap", "<u2"), ("n_epoch", "<u2"),
                    ("server_step", "<u4")])
-SNAPSHOT = np.dtype([("step", "<u4"), ("epoch", "<u4"), ("theta", "<f4", (N_PARAMS,)),
-                     ("loss", "<f4", (2,)), ("acc", "<f4", (2,))])
+SNAPSHOT = np.dtype([("step", "<u4"), ("epoch", "<u4"), ("theta", "<f4", (N_PARAMS,))])
 EPOCH = np.dtype([("epoch", "<u4"), ("step", "<u4"), ("loss", "<f4", (2,)),
                   ("acc", "<f4", (2,)), ("grad_norm", "<f4", (N_LAYERS,)),
                   ("saturation", "<f4", (N_HIDDEN,))])
@@ -56,6 +69,39 @@ DEFAULT_SPEED = 300
 BUFFER = 256  # snapshots kept for repeated requests
 MAX_WANT = 120  # two seconds of frames per request at most
 CPU_SHARE = 0.5  # training per request ≤ this share of the playback time it buys
+TURN = 0.05  # seconds of training per turn; a request needing more queues again
+
+
+class Turns:
+    """A lock taken in arrival order (FIFO): the first waiter gets it on release.
+
+    ``threading.Lock`` lets the releasing thread take it straight back, so a session
+    asking for much could starve the rest; here a release hands the lock to the oldest
+    waiter, which sleeps on its own Event until then."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._waiters: deque[threading.Event] = deque()
+        self._held = False
+
+    def __enter__(self) -> None:
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return
+            mine = threading.Event()
+            self._waiters.append(mine)
+        mine.wait()  # set by the release that hands the lock over
+
+    def __exit__(self, *exc) -> None:
+        with self._mutex:
+            if self._waiters:
+                self._waiters.popleft().set()  # still held: now by that waiter
+            else:
+                self._held = False
+
+
+TURNS = Turns()  # one per server process: sessions' training takes turns
 
 
 def to_f32(values) -> np.ndarray:
@@ -73,21 +119,16 @@ def interval_for(speed: float) -> float:
     return stride_for(speed) / speed
 
 
-def encode_snapshots(rows) -> np.ndarray:
-    """rows: iterable of (step, epoch, theta (35,), loss (2,), acc (2,)) → SNAPSHOT array."""
-    rows = list(rows)
-    out = np.zeros(len(rows), SNAPSHOT)
-    if not rows:
-        return out
-    vec = np.array([np.concatenate([np.ravel(r[2]), r[3], r[4]]) for r in rows], np.float64)
-    if vec.shape[1] != N_PARAMS + 4 or not np.all(np.isfinite(vec[:, :N_PARAMS])):
-        raise ValueError(f"a snapshot needs {N_PARAMS} finite parameters, got {vec}")
-    f = to_f32(vec)  # one clip and cast for the whole batch
-    out["step"] = [r[0] for r in rows]
-    out["epoch"] = [r[1] for r in rows]
-    out["theta"] = f[:, :N_PARAMS]
-    out["loss"] = f[:, N_PARAMS:N_PARAMS + 2]
-    out["acc"] = f[:, N_PARAMS + 2:]
+def encode_snapshots(steps, epochs, thetas) -> np.ndarray:
+    """Step and epoch counters (R,) and parameters (R, 35) → SNAPSHOT array."""
+    thetas = np.asarray(thetas, dtype=np.float64)
+    if (thetas.ndim != 2 or thetas.shape[1] != N_PARAMS or len(steps) != len(thetas)
+            or len(epochs) != len(thetas) or not np.all(np.isfinite(thetas))):
+        raise ValueError(f"a snapshot needs {N_PARAMS} finite parameters and its counters, "
+                         f"got θ of shape {thetas.shape}: {thetas}")
+    out = np.zeros(len(thetas), SNAPSHOT)
+    out["step"], out["epoch"] = steps, epochs
+    out["theta"] = to_f32(thetas)
     return out
 
 
@@ -139,9 +180,9 @@ class PlayerState:
 
     speed: float = DEFAULT_SPEED
     gen: int = -1
-    # (step, epoch, θ, loss, acc) tuples and encoded 1-element EPOCH arrays, oldest first
-    snapshots: deque = field(default_factory=lambda: deque(maxlen=BUFFER))
-    epochs: deque = field(default_factory=lambda: deque(maxlen=BUFFER))
+    # the last BUFFER snapshots and epoch records (SNAPSHOT and EPOCH arrays), oldest first
+    snapshots: np.ndarray = field(default_factory=lambda: np.zeros(0, SNAPSHOT))
+    epochs: np.ndarray = field(default_factory=lambda: np.zeros(0, EPOCH))
     first_epoch: dict | None = None  # the epoch-0 metrics of this run, for the charts
     reply: bytes = b""  # the last reply, drawn again by runs that answer no request
     requests: int = 0
@@ -156,12 +197,12 @@ class PlayerState:
         """A new training run (reset, new data or network) empties the buffers."""
         if self.gen != lab.generation:
             self.gen = lab.generation
-            self.snapshots.clear()
-            self.epochs.clear()
+            self.snapshots = np.zeros(0, SNAPSHOT)
+            self.epochs = np.zeros(0, EPOCH)
             t = lab.trainer
             self.first_epoch = dict(t.latest) if t.epoch == 0 else None
             self.reply = encode(self.gen, 0, flags_of(lab), interval_for(self.speed),
-                                t.steps, encode_snapshots([]), encode_epochs([]))
+                                t.steps, np.zeros(0, SNAPSHOT), encode_epochs([]))
 
     def __repr__(self) -> str:
         return (f"PlayerState(gen={self.gen}, speed={self.speed:g}, "
@@ -195,36 +236,15 @@ def evaluate(lab) -> tuple[list[float], list[float]]:
             [float(hit[:n].mean()), float(hit[n:].mean())])
 
 
-def snapshot_of(lab) -> tuple:
-    t = lab.trainer
-    loss, acc = evaluate(lab)
-    return (t.steps, t.epoch, lab.net.get_flat(), loss, acc)
-
-
-def _records(recs, empty: np.ndarray) -> np.ndarray:
-    return np.concatenate(list(recs)) if recs else empty
-
-
-def advance(lab, k: int, on_epoch=None) -> int:
-    """Up to k SGD steps, never past the epoch limit; ``on_epoch(metrics)`` after a call
-    that ended an epoch (the last epoch's metrics, nncore's ``Trainer.latest``). Stops
-    ``lab.running`` on divergence or at the limit. Returns the steps taken."""
+def advance(lab, n: int, stride: int, seconds: float = math.inf) -> Trace:
+    """Up to n snapshots ``stride`` steps apart, trained in one call, never past the epoch
+    limit and for at most ``seconds`` of wall time (nncore's ``Trainer.trace``). Stops
+    ``lab.running`` on divergence or at the limit."""
     t, limit = lab.trainer, lab.settings.epochs_limit
-    done = 0
-    while done < k and not t.diverged and t.epoch < limit:
-        e0 = t.epoch
-        n = k - done
-        if limit - t.epoch <= 1 + n // max(1, t.steps_left_in_epoch):
-            n = min(n, t.steps_left_in_epoch)  # near the limit: stop at each epoch end
-        n = t.step(n)
-        done += n
-        if t.epoch != e0 and on_epoch is not None:
-            on_epoch(dict(t.latest))
-        if n == 0:
-            break
+    tr = t.trace(n, stride, seconds=seconds, until_epoch=limit)
     if t.diverged or t.epoch >= limit:
         lab.running = False
-    return done
+    return tr
 
 
 def parse_request(req) -> dict | None:
@@ -240,39 +260,40 @@ def parse_request(req) -> dict | None:
     return out
 
 
-def answer(lab, ps: PlayerState, req: dict, clock=time.perf_counter) -> bytes:
+def answer(lab, ps: PlayerState, req: dict) -> bytes:
     """Reply to one pull: the buffered snapshots after ``have``, topped up by training
     when fewer than ``want`` are buffered (never while paused, never for another run)."""
     ps.sync(lab)
     ps.requests += 1
     t = lab.trainer
     speed = ps.speed
-    empty = encode_snapshots([])
     if req["gen"] != lab.generation:
         ps.stale_player = True
         return encode(lab.generation, req["seq"], flags_of(lab), interval_for(speed),
-                      t.steps, empty, encode_epochs([]))
-    have = req["have"]
-    pending = [r for r in ps.snapshots if r[0] > have]
+                      t.steps, np.zeros(0, SNAPSHOT), encode_epochs([]))
+    buf = ps.snapshots
+    pending = buf[buf["step"] > req["have"]]
     need = req["want"] - len(pending)
     if need > 0 and lab.running:
+        before = t.steps
         stride = stride_for(speed)
-        budget = CPU_SHARE * req["want"] * interval_for(speed)
-        start = clock()
-        for _ in range(need):
-            got = []
-            done = advance(lab, stride, got.append)
-            ps.stopped_running |= not lab.running
-            if got:
-                ps.epochs.append(encode_epochs(got[-1:]))
-            if done:
-                ps.trained += done
-                snap = snapshot_of(lab)
-                ps.snapshots.append(snap)
-                pending.append(snap)
-            if not lab.running or not done or clock() - start > budget:
+        deadline = time.perf_counter() + CPU_SHARE * req["want"] * interval_for(speed)
+        parts, records = [], [ps.epochs]
+        while need > 0 and lab.running:
+            with TURNS:
+                left = deadline - time.perf_counter()
+                tr = advance(lab, need, stride, min(TURN, max(0.0, left)))
+            parts.append(encode_snapshots(tr.steps, tr.epochs, tr.theta))
+            records.append(encode_epochs(tr.metrics))
+            need -= len(tr)
+            if not len(tr) or time.perf_counter() >= deadline:
                 break
-    epochs = [r for r in ps.epochs if r["epoch"][0] > req["ehave"]]
+        ps.stopped_running |= not lab.running
+        ps.trained += max(0, t.steps - before)
+        ps.epochs = np.concatenate(records)[-BUFFER:]
+        new = np.concatenate(parts)
+        ps.snapshots = np.concatenate([buf, new])[-BUFFER:]
+        pending = np.concatenate([pending, new])
     ps.reply = encode(lab.generation, req["seq"], flags_of(lab), interval_for(speed), t.steps,
-                      encode_snapshots(pending[:MAX_WANT]), _records(epochs, encode_epochs([])))
+                      pending[:MAX_WANT], ps.epochs[ps.epochs["epoch"] > req["ehave"]])
     return ps.reply

@@ -1,8 +1,9 @@
 """What the player element is given on a full rerun (pure: no Streamlit).
 
-Sent once per full rerun, never per frame: the data points, the exact current weights as
-float64 (so a paused frame draws exactly ``lab.net``), the per-epoch history so far, the
-speed, and the status. Arrays travel as base64 of little-endian bytes.
+Sent once per full rerun, never per frame: the data points and the exact current weights
+as float64 (so a paused frame draws exactly ``lab.net``, and the loss and accuracy the
+player computes from them are nncore's), the per-epoch history so far, the speed, and the
+status. Arrays travel as base64 of little-endian bytes.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import base64
 
 import numpy as np
 
-from .protocol import PlayerState, evaluate, flags_of, interval_for, stride_for, to_f32
+from .protocol import PlayerState, flags_of, interval_for, stride_for, to_f32
 
 EXTENT = 1.3  # the plane drawn: [-1.3, 1.3]², where every dataset lives
 GRID = 50  # the maps' resolution in the browser (each frame: one forward pass of 2,500 points)
@@ -55,7 +56,6 @@ def player_data(lab, ps: PlayerState, sample: int | None = None) -> dict:
     d, t = lab.data, lab.trainer
     X = np.vstack([d.X_train, d.X_test])
     y = np.concatenate([d.y_train, d.y_test])
-    loss, acc = evaluate(lab)
     status = ""
     if t.diverged:
         status = t.message
@@ -69,10 +69,9 @@ def player_data(lab, ps: PlayerState, sample: int | None = None) -> dict:
         "sizes": list(lab.net.sizes),
         "extent": EXTENT,
         "grid": GRID,
-        "points": {"n_train": int(d.X_train.shape[0]), "x": b64(to_f32(X)),
+        "points": {"n_train": int(d.X_train.shape[0]), "x": b64(X.astype("<f8")),
                    "y": b64(y.astype(np.uint8))},
-        "state": {"step": t.steps, "epoch": t.epoch, "theta": b64(lab.net.get_flat()),
-                  "loss": [_finite(v) for v in loss], "acc": acc},
+        "state": {"step": t.steps, "epoch": t.epoch, "theta": b64(lab.net.get_flat())},
         "history": _history(lab, ps),
         "flags": flags_of(lab),
         "running": bool(lab.running),
@@ -83,7 +82,3 @@ def player_data(lab, ps: PlayerState, sample: int | None = None) -> dict:
         "status": status,
         "sample": sample,
     }
-
-
-def _finite(v: float) -> float | None:
-    return float(v) if np.isfinite(v) else None
