@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import statistics
 import sys
 import time
@@ -36,7 +37,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from st_client import BATCH, LEAD, RETRY, cpu_seconds, rss_mb, serve
+from st_client import LEAD, RETRY, ask_for, cpu_seconds, rss_mb, serve
 
 from lab.player.protocol import decode
 
@@ -44,8 +45,9 @@ from lab.player.protocol import decode
 class Session:
     """One simulated browser tab."""
 
-    def __init__(self, port: int, speed: int | None = None):
+    def __init__(self, port: int, speed: int | None = None, seed: int = 0):
         self.port = port
+        self.rng = random.Random(seed)  # the player's jitter, reproducible per session
         self.speed = speed
         self.ids: dict[str, str] = {}
         self.feed_fragment = ""
@@ -179,7 +181,7 @@ class Session:
                 if inflight is not None:
                     self.retries += 1
                 seq += 1
-                batch = max(BATCH, 2 * latency)
+                batch = ask_for(latency, self.rng)
                 want = max(1, min(120, round((lead + batch) / interval) - len(queue)))
                 req = {"gen": gen if gen is not None else 0, "have": max(have, 0),
                        "want": want, "seq": seq, "ehave": ehave}
@@ -196,7 +198,7 @@ class Session:
 
 async def trial(port: int, pid: int, n: int, seconds: float, warmup: float,
                 speed: int | None) -> dict:
-    sessions = [Session(port, speed) for _ in range(n)]
+    sessions = [Session(port, speed, seed=i) for i in range(n)]
     errors = 0
     started = []
     for s in sessions:  # connect one by one, as a class arriving

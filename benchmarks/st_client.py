@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import re
 import socket
 import subprocess
@@ -37,18 +38,24 @@ if str(ROOT) not in sys.path:
 from lab.player.protocol import decode
 
 
-def player_constants() -> tuple[float, float, float]:
-    """LEAD, BATCH (seconds) and the retry delay (s) of lab/player/player.js, read from it:
-    the clients here pull as the real player does."""
+def player_constants() -> tuple[float, float, float, float]:
+    """LEAD, BATCH (seconds), JITTER and the retry delay (s) of lab/player/player.js, read
+    from it: the clients here pull as the real player does."""
     js = (ROOT / "lab" / "player" / "player.js").read_text(encoding="utf-8")
 
     def const(name: str) -> float:
         return float(re.search(rf"^const {name} = ([0-9.]+);", js, re.MULTILINE).group(1))
 
-    return const("LEAD"), const("BATCH"), const("RETRY_MS") / 1000
+    return const("LEAD"), const("BATCH"), const("JITTER"), const("RETRY_MS") / 1000
 
 
-LEAD, BATCH, RETRY = player_constants()
+LEAD, BATCH, JITTER, RETRY = player_constants()
+
+
+def ask_for(latency: float, rng: random.Random) -> float:
+    """Seconds of playback a pull asks for beyond the lead, as player.js: BATCH with its
+    random jitter, at least twice the latency."""
+    return max(BATCH * (1 - JITTER / 2 + JITTER * rng.random()), 2 * latency)
 RUN_TIMEOUT = 60.0  # seconds a script run may take before the session counts as hung
 
 
@@ -224,6 +231,7 @@ class Session:
     async def play(self, seconds: float, t_measure: float | None = None) -> None:
         """Behave as player.js for ``seconds``; count what arrives after ``t_measure``."""
         t_measure = time.monotonic() if t_measure is None else t_measure
+        rng = random.Random(id(self))
         have, ehave, gen, seq = -1, -1, None, 0
         queue: list[int] = []
         interval = 1 / 60
@@ -270,7 +278,7 @@ class Session:
                 if inflight is not None:
                     self.retries += 1
                 seq += 1
-                batch = max(BATCH, 2 * latency)
+                batch = ask_for(latency, rng)
                 want = max(1, min(120, round((lead + batch) / interval) - len(queue)))
                 req = {"gen": gen if gen is not None else 0, "have": max(have, 0),
                        "want": want, "seq": seq, "ehave": ehave}

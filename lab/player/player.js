@@ -11,6 +11,10 @@ const MAGIC = 0x42504c31, HEADER = 28, SNAP = 148, EPOCH = 44, NP = 35;
 const RUNNING = 1;
 const LEAD = 0.3;            // seconds of snapshots kept queued ahead of the screen
 const BATCH = 1.5;           // seconds asked for beyond the lead (≥ 2 × latency): ≤ 0.7 requests/s
+// Each request asks for BATCH × (1 ± JITTER / 2), at random: sessions that pressed Play
+// together (a class told "press Play now") would otherwise pull in step forever, and the
+// server would meet all their requests at once.
+const JITTER = 0.5;
 // A request unanswered this long was lost (an interrupted fragment run): ask again, backing
 // off (×2 up to 12 s). Never sooner: each request reruns a fragment, and requests arriving
 // while a slow full rerun (a button) runs would restart it again and again.
@@ -229,7 +233,7 @@ class Player {
     const queued = this.queue.length * this.interval + Math.max(0, this.nextAt - now);
     if (queued >= lead) return;
     // a slow server gets fewer, larger requests: each costs it a fragment rerun
-    const batch = Math.max(BATCH, 2 * this.latency);
+    const batch = Math.max(BATCH * (1 - JITTER / 2 + JITTER * Math.random()), 2 * this.latency);
     const want = Math.max(1, Math.min(120, Math.ceil((lead + batch) / this.interval) - this.queue.length));
     this.inflight = { seq: ++this.seq, at: now };
     this.requests++;
