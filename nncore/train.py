@@ -291,8 +291,6 @@ class Trainer:
                 buf["H"][0][...] = Xs
                 buf["Y"][...] = Ys
                 buf["label"] = np.argmax(Ys, axis=1)  # the targets' classes, fixed
-                buf["label1"] = buf["label"] == 1
-                buf["hit"] = np.zeros(Xs.shape[0], dtype=bool)
                 self._eval[key] = buf
         self._f.load(net)
         self._undo: tuple | None = None  # counters from before the last undoable update
@@ -397,9 +395,9 @@ class Trainer:
         sooner. A step that is undone is never recorded; when an undo ends the call
         the weights it left are the last record. Returns a :class:`Trace`.
 
-        n : 0 … MAX_STEPS records; stride : 1 … MAX_STEPS, n × stride ≤ MAX_STEPS;
+        n : 0 … MAX_BUFFER / n_params records; stride : 1 … MAX_STEPS, n × stride ≤ MAX_STEPS;
         seconds : a number ≥ 0 (inf allowed); until_epoch : None or an int ≥ 0."""
-        n = check_int("n", n, 0, MAX_STEPS)
+        n = check_int("n", n, 0, MAX_BUFFER // self.net.n_params)  # the records' memory
         stride = check_int("stride", stride, 1, MAX_STEPS)
         if n * stride > MAX_STEPS:
             raise ValueError(f"n × stride must be at most {MAX_STEPS:_}, got {n} × {stride}")
@@ -555,8 +553,6 @@ class Trainer:
     def _saturation(self, buf: dict) -> list[float]:
         act = self._f.act
         limit = SATURATION_FRACTION * act.dsigma_max
-        if self._f._is_tanh:  # σ'(z) = 1 − tanh(z)² = 1 − a², with a from the forward pass
-            return [np.count_nonzero(1.0 - a * a < limit) / a.size for a in buf["H"][1:]]
         return [float(np.mean(act.dsigma(z) < limit)) for z in buf["Z"][:-1]]
 
     def _end_epoch(self) -> None:
@@ -632,13 +628,6 @@ def _count(n: int, word: str) -> str:
 
 
 def _accuracy(buf: dict) -> float:
-    """Share of rows where argmax Ŷ equals argmax Y, Ŷ from the forward pass in ``buf``
-    (two outputs: argmax Ŷ is 1 exactly when ŷ₂ > ŷ₁, ties going to the first, as
-    argmax; compared without building the argmax)."""
-    Y_hat, hit = buf["Z"][-1], buf["hit"]
-    if Y_hat.shape[1] == 2:
-        np.greater(Y_hat[:, 1], Y_hat[:, 0], out=hit)
-        np.equal(hit, buf["label1"], out=hit)
-    else:
-        np.equal(np.argmax(Y_hat, axis=1), buf["label"], out=hit)
-    return np.count_nonzero(hit) / hit.size
+    """Share of rows where argmax Ŷ (the forward pass in ``buf``) equals argmax Y (the
+    targets' classes, kept in the buffer since they never change)."""
+    return np.count_nonzero(np.argmax(buf["Z"][-1], axis=1) == buf["label"]) / buf["N"]

@@ -34,6 +34,15 @@ COUNT_CHANGES = """() => { const w = globalThis; w.__chg = 0; w.__frm = 0; let l
   w.__stopCount = false; requestAnimationFrame(tick); }"""
 
 
+def counters(lab) -> tuple[list[float], list[float]]:
+    """What the counters must show: nncore's loss and argmax accuracy, train then test."""
+    d = lab.data
+    sets = ((d.X_train, d.Y_train), (d.X_test, d.Y_test))
+    return ([lab.net.loss(X, Y) for X, Y in sets],
+            [float(np.mean(np.argmax(lab.net.predict(X), 1) == np.argmax(Y, 1)))
+             for X, Y in sets])
+
+
 def open_train_tab(page, url: str) -> None:
     page.goto(url, wait_until="domcontentloaded")
     wait_for_app(page)
@@ -164,7 +173,7 @@ def test_js_numbers_equal_nncore(streamlit_server: str, page) -> None:
         assert np.max(np.abs(js - fwd.A[q])) <= 1e-12, name
     # the counters: loss and accuracy of those weights over the data points, as nncore's
     shown = page.evaluate("() => ({ loss: __bpl.player.shown.loss, acc: __bpl.player.shown.acc })")
-    loss, acc = wire.evaluate(lab)
+    loss, acc = counters(lab)
     np.testing.assert_allclose(shown["loss"], loss, rtol=1e-12, atol=0)
     assert shown["acc"] == acc
     # every activation, random weights and points, through the player's own forward pass
@@ -197,7 +206,7 @@ def test_counters_while_playing_are_nncore_loss_of_the_weights_drawn(streamlit_s
     assert not got["exact"]
     lab = new_lab(Settings())
     lab.net.set_flat(np.array(got["theta"]))
-    loss, acc = wire.evaluate(lab)
+    loss, acc = counters(lab)
     np.testing.assert_allclose(got["loss"], loss, rtol=1e-12, atol=0)
     assert got["acc"] == acc
     assert got["text"] == f"{loss[0]:.4f}"

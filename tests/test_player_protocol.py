@@ -116,16 +116,6 @@ def test_snapshots_are_the_weights_step_by_step_training_passes_through():
         np.testing.assert_array_equal(snap["theta"], twin.net.get_flat().astype(np.float32))
 
 
-def test_snapshot_metrics_equal_nncore_loss_and_argmax_accuracy():
-    lab, _ = playing()
-    lab.trainer.step(40)
-    d = lab.data
-    loss, acc = P.evaluate(lab)
-    for k, (X, Y) in enumerate(((d.X_train, d.Y_train), (d.X_test, d.Y_test))):
-        assert loss[k] == pytest.approx(lab.net.loss(X, Y), rel=1e-14)
-        assert acc[k] == np.mean(np.argmax(lab.net.predict(X), 1) == np.argmax(Y, 1))
-
-
 def test_a_lost_reply_is_sent_again_without_training_more():
     lab, ps = playing()
     first = P.answer(lab, ps, req(lab, have=0, want=8, seq=1))

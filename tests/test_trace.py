@@ -138,6 +138,7 @@ def test_metrics_record_the_last_epoch_ended_in_each_stride():
 @pytest.mark.parametrize(("kw", "word"), [
     ({"n": -1}, "n"), ({"n": 1.5}, "n"), ({"n": True}, "n"), ({"stride": 0}, "stride"),
     ({"stride": "3"}, "stride"), ({"n": 10**4, "stride": 10**4}, "n × stride"),
+    ({"n": 10**7, "stride": 1}, "n"),  # 10⁷ records of 35 floats: 2.8 GB, refused
     ({"seconds": -1.0}, "seconds"), ({"seconds": float("nan")}, "seconds"),
     ({"until_epoch": -1}, "until_epoch"), ({"until_epoch": 2.0}, "until_epoch")])
 def test_bad_arguments_are_refused_with_their_name(kw, word):

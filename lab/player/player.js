@@ -79,7 +79,7 @@ function forward(theta, P, act, out) {
 }
 
 // Loss L = (1/N) Σₙ Σₑ (ŷ − y)² with one-hot targets of the labels, and accuracy (class 2
-// when ŷ₂ > ŷ₁, as argmax), of rows [from, to) of Y: lab/player/protocol.py's evaluate.
+// when ŷ₂ > ŷ₁, as argmax), of rows [from, to) of Y: nncore's MLP.loss and argmax accuracy.
 function metrics(Y, labels, from, to) {
   let sq = 0, hit = 0;
   for (let i = from; i < to; i++) {
@@ -598,7 +598,6 @@ export default function (component) {
   p.setTrigger = setTriggerValue;
   REG.player = p;
   REG.forward = forward;
-  REG.metrics = metrics;
   p.update(data);
   if (REG.pending) { const u8 = REG.pending; REG.pending = null; p.ingest(u8); }
   parentElement.querySelector(".bpl")?.classList.add("bpl-ready");

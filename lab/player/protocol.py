@@ -17,18 +17,17 @@ A snapshot is taken every ``stride`` steps (one per frame at 60 frames/s), so th
 player shows ``interval = stride / speed`` seconds of training per snapshot. The server
 trains a request's snapshots in one nncore call (``Trainer.trace``). A snapshot carries no
 loss: the player computes the loss and accuracy of the weights it draws over the data
-points it was given in float64 (``evaluate`` here is the same sum; a browser test holds
-them equal to 1e-12). Snapshots the server made but the player may not have got (an
+points it was given in float64 (browser tests hold them equal to nncore's ``MLP.loss``
+and argmax accuracy to 1e-12). Snapshots the server made but the player may not have got (an
 interrupted fragment run loses a reply) stay in a ring buffer: a repeated request with
 the same ``have`` gets the same snapshots again, and trains nothing new. The player drops
 steps it already holds.
 
 Sessions train in turns (:class:`Turns`): one at a time, in arrival order, at most
-``TURN`` seconds each. Every session's pull runs in its own thread, and numpy lets go of
-the GIL inside each small matrix product; thirty threads training at once then hand the
-GIL back and forth thousands of times a second, and every hand-over can wait for another
-thread's time slice. One trainer at a time, the others asleep on a queue, keeps each
-request as fast as it is alone (bench_load.py measures it).
+``TURN`` seconds each. Every session's pull runs in its own thread; thirty threads
+training at once share one GIL, and handing it around cost 3× the CPU per step (178 µs
+against 60 µs, measured with bench_load.py at 30 sessions). One trainer at a time, the
+others asleep on a queue, keeps each step as cheap as it is alone.
 
 Floats are cast to float32 *after* clipping to ±3.4e38 (a bare cast turns larger
 values into ±inf); NaN stays NaN (a metric that is not a number: shown as "—").
@@ -186,12 +185,10 @@ class PlayerState:
     first_epoch: dict | None = None  # the epoch-0 metrics of this run, for the charts
     reply: bytes = b""  # the last reply, drawn again by runs that answer no request
     requests: int = 0
-    trained: int = 0
     stopped_running: bool = False  # a pull reached the epoch limit or diverged
     # a pull came from a player drawing another run: the full rerun that would have
     # updated it was lost (interrupted), so the page must be drawn again
     stale_player: bool = False
-    rows: dict = field(default_factory=dict)  # train + test rows stacked, per data set
 
     def sync(self, lab) -> None:
         """A new training run (reset, new data or network) empties the buffers."""
@@ -218,22 +215,6 @@ def flags_of(lab) -> int:
     t = lab.trainer
     return ((RUNNING if lab.running else 0) | (DIVERGED if t.diverged else 0)
             | (AT_LIMIT if t.epoch >= lab.settings.epochs_limit else 0))
-
-
-def evaluate(lab) -> tuple[list[float], list[float]]:
-    """Train and test loss L = (1/N) Σ (Ŷ − Y)² and accuracy of the current weights:
-    one nncore forward pass over both sets (stacked once per data set)."""
-    d, rows = lab.data, player_state(lab).rows
-    if rows.get("data") is not d:
-        rows.update(data=d, X=np.vstack([d.X_train, d.X_test]), Y=np.vstack([d.Y_train, d.Y_test]),
-                    y=np.concatenate([d.y_train, d.y_test]), n=d.X_train.shape[0])
-    n, Y, y = rows["n"], rows["Y"], rows["y"]
-    Yh = lab.net.predict(rows["X"])
-    err = Yh - Y
-    sq = np.einsum("ij,ij->i", err, err)
-    hit = (Yh[:, 1] > Yh[:, 0]) == (y == 1)  # argmax of two outputs (ties pick ŷ₁, as argmax)
-    return ([float(sq[:n].mean()), float(sq[n:].mean())],
-            [float(hit[:n].mean()), float(hit[n:].mean())])
 
 
 def advance(lab, n: int, stride: int, seconds: float = math.inf) -> Trace:
@@ -275,7 +256,6 @@ def answer(lab, ps: PlayerState, req: dict) -> bytes:
     pending = buf[buf["step"] > req["have"]]
     need = req["want"] - len(pending)
     if need > 0 and lab.running:
-        before = t.steps
         stride = stride_for(speed)
         deadline = time.perf_counter() + CPU_SHARE * req["want"] * interval_for(speed)
         parts, records = [], [ps.epochs]
@@ -289,7 +269,6 @@ def answer(lab, ps: PlayerState, req: dict) -> bytes:
             if not len(tr) or time.perf_counter() >= deadline:
                 break
         ps.stopped_running |= not lab.running
-        ps.trained += max(0, t.steps - before)
         ps.epochs = np.concatenate(records)[-BUFFER:]
         new = np.concatenate(parts)
         ps.snapshots = np.concatenate([buf, new])[-BUFFER:]
