@@ -12,6 +12,7 @@ from .gradcheck import GradientCheck, GradRow, gradient_check, relative_error
 from .mlp import MLP, Forward, Gradients, SampleForward, SampleGradients
 from .train import (
     DEFAULTS,
+    Checkpoint,
     Defaults,
     History,
     Trace,
@@ -26,6 +27,7 @@ __all__ = [
     "DEFAULTS",
     "MLP",
     "Activation",
+    "Checkpoint",
     "Defaults",
     "Forward",
     "GradRow",
