@@ -4,7 +4,8 @@ protocol's cost (training + snapshot encoding) and its bytes, as medians with sp
 Run:  python benchmarks/bench_tick.py [--seconds 3] [--repeats 5]
 
 Simulates the player at a given speed: every 0.25 s of playback it asks for the snapshots
-it lacks (as player.js does), and the server answers (lab/player/protocol.py). Reports
+it lacks (as player.js does), and the server answers, then trains the next request's
+snapshots (lab/player/protocol.py: answer, prefetch). Reports
 server CPU per second of playback and reply bytes per second; the reference in the same
 process is the bare training of the same number of steps (Trainer.step), which is what
 the protocol adds overhead to. Streamlit's own per-request cost is measured by
@@ -41,6 +42,7 @@ def session(speed: float, seconds: float) -> tuple[float, float, int]:
         t = time.process_time()
         raw = P.answer(lab, ps, {"gen": 0, "have": have, "want": want, "seq": seq,
                                  "ehave": ehave})
+        P.prefetch(lab, ps)  # as the feed's fragment does once the reply has left
         cpu += time.process_time() - t
         d = P.decode(raw)
         size += len(raw)

@@ -234,6 +234,7 @@ class Session:
         rng = random.Random(id(self))
         have, ehave, gen, seq = -1, -1, None, 0
         queue: list[int] = []
+        shown = -1  # the step on screen
         interval = 1 / 60
         next_at = time.monotonic()
         end = time.monotonic() + seconds
@@ -266,7 +267,7 @@ class Session:
                 if now >= t_measure:
                     self.frames += 1
                 if queue:
-                    step = queue.pop(0)
+                    step = shown = queue.pop(0)
                     if now >= t_measure and not self.steps[0]:
                         self.steps = (step, step)
                     self.steps = (self.steps[0], step)
@@ -281,7 +282,8 @@ class Session:
                 batch = ask_for(latency, rng)
                 want = max(1, min(120, round((lead + batch) / interval) - len(queue)))
                 req = {"gen": gen if gen is not None else 0, "have": max(have, 0),
-                       "want": want, "seq": seq, "ehave": ehave}
+                       "want": want, "seq": seq, "ehave": ehave,
+                       "shown": shown if shown >= 0 else max(have, 0)}
                 w = WidgetState(id="$$STREAMLIT_INTERNAL_KEY_" + self.ids["feed"] + "__events",
                                 json_trigger_value=json.dumps([{"event": "pull", "value": req}]))
                 inflight = (seq, time.monotonic())

@@ -1,12 +1,15 @@
 """Training actions on a session's Lab, for the Train tab's callbacks (no Streamlit).
 
 While playing, the server trains only when the browser's player pulls snapshots
-(:func:`pull`): a paused, hidden or closed tab asks for nothing and costs nothing.
+(:func:`pull`): a paused, hidden or closed tab asks for nothing and costs nothing. The
+trainer runs ahead of the screen (it trains the next pull's snapshots in advance), so
+Pause and the Step buttons first bring it back to the frame on screen
+(:func:`to_screen`): what was drawn last is what they pause on, or step from.
 """
 
 from __future__ import annotations
 
-from .player.protocol import PlayerState, answer, parse_request
+from .player.protocol import PlayerState, answer, parse_request, rewind_to_screen
 from .state import Lab
 
 
@@ -15,6 +18,7 @@ def toggle(lab: Lab) -> None:
     notice saying what to do)."""
     t = lab.trainer
     if lab.running:
+        to_screen(lab)
         lab.running = False
     elif t.diverged:
         lab.notice = "Training diverged: lower the learning rate, then press Reset weights."
@@ -26,13 +30,16 @@ def toggle(lab: Lab) -> None:
 
 
 def step_batch(lab: Lab) -> int:
-    """One mini-batch step (pauses a running training)."""
+    """One mini-batch step (pauses a running training, on the frame on screen)."""
+    to_screen(lab)
     lab.running = False
     return lab.trainer.step(1)
 
 
 def step_epoch(lab: Lab) -> int:
-    """Run to the end of the current epoch (pauses a running training)."""
+    """Run to the end of the current epoch (pauses a running training, on the frame on
+    screen)."""
+    to_screen(lab)
     lab.running = False
     return lab.trainer.step_epoch()
 
@@ -43,3 +50,9 @@ def pull(lab: Lab, ps: PlayerState, request) -> bytes | None:
     if req is None:
         return None
     return answer(lab, ps, req)
+
+
+def to_screen(lab: Lab) -> bool:
+    """While playing: bring the trainer back to the frame the player shows now (see
+    lab/player/protocol.py); True if it moved. Does nothing while paused."""
+    return lab.running and rewind_to_screen(lab, lab.player)

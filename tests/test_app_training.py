@@ -4,6 +4,7 @@ is one ``at.run()`` and the assertions follow exactly that run."""
 
 import base64
 import json
+import math
 
 import numpy as np
 import pytest
@@ -44,11 +45,13 @@ def shown_theta(at) -> np.ndarray:
 
 
 def pull_as_browser(at, want=30):
-    """What the player does: ask for what it lacks (then the fragment reruns)."""
+    """What the player does: ask for what it lacks, from the last step it received (then
+    the fragment reruns, and trains the next pull's snapshots after its reply)."""
     lab = lab_of(at)
-    ps = P.player_state(lab)
-    have = int(ps.snapshots[-1]["step"]) if len(ps.snapshots) else lab.trainer.steps
-    return pull(lab, ps, {"gen": lab.generation, "have": have, "want": want, "seq": 1})
+    got = P.decode(element(at, "backprop_lab.feed").proto.bytes)["snapshots"]["step"]
+    have = int(got[-1]) if len(got) else player(at)["state"]["step"]
+    return pull(lab, P.player_state(lab), {"gen": lab.generation, "have": have, "want": want,
+                                           "seq": 1, "shown": have})
 
 
 def test_the_tab_mounts_the_player_and_its_feed_with_their_keys():
@@ -74,24 +77,74 @@ def test_play_then_pulls_train_and_pause_holds_the_exact_weights():
     at.button(key="play").click().run()
     assert lab_of(at).running and player(at)["running"]
     assert lab_of(at).trainer.steps == 0  # nothing trains until the player asks
-    steps = []
+    steps, sent = [], []
     for _ in range(3):
         raw = pull_as_browser(at)
         at.run()
         assert not at.exception
         steps.append(lab_of(at).trainer.steps)
         feed = element(at, "backprop_lab.feed").proto.bytes
-        assert feed == raw and P.decode(feed)["server_step"] == steps[-1]
-    stride = P.stride_for(P.DEFAULT_SPEED)
-    assert steps == [30 * stride, 60 * stride, 90 * stride]
-    at.button(key="play").click().run()  # Pause
+        assert feed == raw
+        sent.append(int(P.decode(feed)["snapshots"]["step"][-1]))
+    s, ahead = P.stride_for(P.DEFAULT_SPEED), math.ceil(30 * P.AHEAD)
+    # the first pull trains its own 30 snapshots; after every reply the trainer gets
+    # `ahead` snapshots beyond what was sent (the next pull may ask for a little more)
+    assert sent == [30 * s, 60 * s, 90 * s]
+    assert steps == [(30 + ahead) * s, (60 + ahead) * s, (90 + ahead) * s]
+    at.button(key="play").click().run()  # Pause: back to the frame on screen
     lab = lab_of(at)
     assert not lab.running and not player(at)["running"]
+    # the screen showed step 60·s at the last pull, and has moved on a frame (s steps) per
+    # 1/60 s since: never past what it got (90·s), never ahead of the trainer's 120·s
+    assert 60 * s <= lab.trainer.steps <= 90 * s and lab.trainer.steps % s == 0
+    assert lab.trainer.steps == player(at)["state"]["step"]
     np.testing.assert_array_equal(shown_theta(at), lab.net.get_flat())
     held = lab.trainer.steps
     pull_as_browser(at)  # a late request after Pause trains nothing
     at.run()
     assert lab_of(at).trainer.steps == held == player(at)["state"]["step"]
+
+
+def play_and_pull(at, pulls: int) -> tuple[int, int, int]:
+    """Play, and pull as the browser does; returns (generation, the trainer's step, the
+    last step sent): the trainer is ahead of what the player got."""
+    at.button(key="play").click().run()
+    for _ in range(pulls):
+        pull_as_browser(at)
+        at.run()
+    lab = lab_of(at)
+    sent = int(P.decode(element(at, "backprop_lab.feed").proto.bytes)["snapshots"]["step"][-1])
+    return lab.generation, lab.trainer.steps, sent
+
+
+def test_a_training_setting_changed_while_playing_applies_from_the_frame_on_screen():
+    at = run_train()
+    gen, ahead, sent = play_and_pull(at, 3)
+    at.select_slider(key="lr").set_value(0.3).run()
+    lab = lab_of(at)
+    # the trainer went back from where it had got (ahead) to the screen, then took the new
+    # rate: the player starts a new stream from there, still playing
+    assert lab.running and player(at)["running"] and lab.trainer.lr == 0.3
+    assert lab.trainer.steps <= sent < ahead and lab.generation == gen + 1
+    assert player(at)["gen"] == lab.generation
+    assert player(at)["state"]["step"] == lab.trainer.steps
+    np.testing.assert_array_equal(shown_theta(at), lab.net.get_flat())
+    at.button(key="play").click().run()  # Pause
+    held = lab_of(at).trainer.steps  # paused: a new rate changes nothing else
+    at.select_slider(key="lr").set_value(1.0).run()
+    assert lab_of(at).trainer.steps == held and lab_of(at).trainer.lr == 1.0
+
+
+def test_a_new_speed_while_playing_starts_from_the_frame_on_screen():
+    at = run_train()
+    gen, ahead, sent = play_and_pull(at, 2)
+    at.select_slider(key="train_speed").set_value(1).run()  # slow motion, at once
+    lab = lab_of(at)
+    assert lab.running and lab.trainer.steps <= sent < ahead and lab.generation == gen + 1
+    d = player(at)
+    assert (d["speed"], d["stride"], d["state"]["step"]) == (1, 1, lab.trainer.steps)
+    raw = pull_as_browser(at, want=3)
+    assert np.diff(P.decode(raw)["snapshots"]["step"]).tolist() == [1, 1]
 
 
 def test_step_and_step_epoch_advance_exactly_and_the_player_shows_it():
@@ -163,11 +216,11 @@ def test_divergence_stops_play_with_the_message_and_agreeing_counters():
     at.select_slider(key="batch_size").set_value(1).run()
     at.slider(key="momentum").set_value(0.9).run()
     at.button(key="play").click().run()
-    for _ in range(30):
+    for _ in range(30):  # each pull reruns the feed's fragment
         pull_as_browser(at, want=120)
+        at.run()
         if not lab_of(at).running:
             break
-    at.run()
     lab = lab_of(at)
     assert lab.trainer.diverged and not lab.running
     assert any("learning rate" in e.value for e in at.error)
@@ -191,8 +244,11 @@ def test_epoch_limit_stops_training():
     at.button(key="play").click().run()
     for _ in range(5):
         pull_as_browser(at, want=120)
-    at.run()
-    lab = lab_of(at)
+        at.run()
+        lab = lab_of(at)
+        if not lab.running:
+            break
+        assert lab.trainer.epoch <= 3 and not player(at)["status"]  # not drawn there yet
     assert lab.trainer.epoch == 3 and not lab.running
     assert "epoch limit" in player(at)["status"]
     at.button(key="play").click().run()  # refuses, says why

@@ -118,6 +118,59 @@ def test_frames_change_while_playing_and_stop_when_paused(streamlit_server: str,
     screenshot(page, "training_paused")
 
 
+CLICK_SPY = """(b) => b.addEventListener("click", () => {
+    const p = globalThis.__bpl.player;
+    globalThis.__atClick = { shown: p.shown.step, held: p.lastStep };
+}, { capture: true, once: true })"""
+
+
+@pytest.mark.browser
+def test_pause_stays_on_the_frame_on_screen(streamlit_server: str, page) -> None:
+    """The server trains ahead of the screen; Pause takes it back to the frame that was
+    on screen at the click (estimated from the last pull: within a few frames), not to
+    where training had got (the held frames and beyond: about 2 s ahead)."""
+    open_train_tab(page, streamlit_server)
+    stride = 5  # the default 300 steps/s, drawn at 60 frames/s
+    for _ in range(3):
+        play(page)
+        page.wait_for_timeout(2500)
+        page.get_by_role("button", name="Pause", exact=True).evaluate(CLICK_SPY)
+        pause(page)
+        click, after = page.evaluate("() => globalThis.__atClick"), state(page)
+        print("pause: on screen", click["shown"], "held", click["held"], "paused at",
+              after["step"])
+        assert abs(after["step"] - click["shown"]) <= 6 * stride, (click, after)
+        assert after["step"] % stride == 0 and after["exact"]
+    assert page.locator(EXCEPTION).count() == 0
+
+
+SHOW_SPY = """() => { const p = globalThis.__bpl.player; const show = p.show.bind(p);
+  globalThis.__shownSteps = [];
+  p.show = (s) => { globalThis.__shownSteps.push([s.step, !!s.exact]); show(s); }; }"""
+
+
+@pytest.mark.browser
+def test_the_epoch_limit_is_played_to_its_last_frame(streamlit_server: str, page) -> None:
+    """The server reaches the limit ahead of the screen; the player plays every frame up to
+    it, and only then does the run stop, on that same frame (no jump to the end)."""
+    open_train_tab(page, streamlit_server + "/?epochs_limit=20")
+    page.evaluate(SHOW_SPY)
+    play(page)
+    page.get_by_role("button", name="Play", exact=True).wait_for(timeout=60_000)
+    wait_for_app(page)
+    page.wait_for_function("() => globalThis.__bpl.player.shown.exact", timeout=30_000)
+    shown = page.evaluate("() => globalThis.__shownSteps")
+    end = 20 * 9  # 20 epochs of ⌈280 / 32⌉ = 9 steps
+    assert shown[-1] == [end, True], shown[-5:]
+    drawn = [s for s, exact in shown if not exact]
+    assert drawn[-1] == end  # the last frame was played, then the exact weights came
+    steps = np.diff(drawn)
+    assert len(drawn) > 20 and steps.max() <= 5, steps  # no frame skipped: 5 steps a frame
+    assert "epoch limit" in page.locator(".bpl-status").inner_text()
+    assert page.locator(EXCEPTION).count() == 0
+    screenshot(page, "train_epoch_limit_stop")
+
+
 @pytest.mark.browser
 def test_player_mounts_once_across_sidebar_changes_and_tab_switches(streamlit_server: str,
                                                                     page) -> None:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from lab.player import protocol as P
-from lab.state import Settings, new_lab, reset
+from lab.state import Settings, change, new_lab, reset
 from lab.training import pull
 
 
@@ -132,8 +132,10 @@ def test_a_gap_is_filled_and_duplicates_are_not_sent():
     got = steps_of(P.answer(lab, ps, req(lab, have=0, want=6)))
     # the player holds up to the third snapshot only (a reply partly lost): it gets the rest
     part = steps_of(P.answer(lab, ps, req(lab, have=got[2], want=6)))
-    assert part[:3] == got[3:] and len(part) == 6 and part == sorted(set(part))
-    assert all(s > got[2] for s in part)
+    assert part == got[3:]  # half of what it asked for is ready: that, untrained
+    more = steps_of(P.answer(lab, ps, req(lab, have=got[2], want=8)))
+    assert more[:3] == got[3:] and len(more) == 8 and more == sorted(set(more))
+    assert all(s > got[2] for s in more)
 
 
 def test_paused_or_hidden_costs_nothing():
@@ -157,24 +159,48 @@ def test_reset_starts_a_new_stream():
     assert fresh[0] == P.stride_for(ps.speed) and len(ps.snapshots) == 3
 
 
+def play_out(lab, ps, want=60, pulls=200):
+    """Pull as the player does (``have`` = the last step received), prefetching after each
+    reply, until the run stops; returns the replies."""
+    replies, have = [], -1
+    for seq in range(pulls):
+        if not lab.running:
+            break
+        raw = P.answer(lab, ps, req(lab, have=have, want=want, seq=seq))
+        replies.append(raw)
+        have = max([have, *steps_of(raw)])
+        P.prefetch(lab, ps)
+    return replies
+
+
 def test_divergence_stops_play_and_never_sends_non_finite_weights():
     lab, ps = playing(lr=10.0, batch_size=1, momentum=0.9)
     ps.speed = 1000
-    replies = [P.answer(lab, ps, req(lab, have=-1, want=60, seq=k)) for k in range(20)]
+    replies = play_out(lab, ps)
     assert lab.trainer.diverged and not lab.running and ps.stopped_running
     for raw in replies:
         d = P.decode(raw)
         assert np.all(np.isfinite(d["snapshots"]["theta"]))
-    assert P.decode(replies[-1])["flags"] & P.DIVERGED
-    assert P.decode(replies[-1])["server_step"] == lab.trainer.steps
+    # the reply with the last snapshot says so; the pull after it stops the run there
+    last, stop = P.decode(replies[-2]), P.decode(replies[-1])
+    assert last["flags"] & P.FINAL and last["flags"] & P.RUNNING
+    assert last["snapshots"]["step"][-1] == lab.trainer.steps
+    assert stop["n_snap"] == 0 and stop["flags"] & P.DIVERGED and not stop["flags"] & P.RUNNING
+    assert stop["server_step"] == lab.trainer.steps
+    assert not any(P.decode(r)["flags"] & P.FINAL for r in replies[:-2])
 
 
 def test_the_epoch_limit_is_never_passed():
     lab, ps = playing(epochs_limit=2)
     ps.speed = 10000  # stride 167 > one epoch (9 steps)
-    P.answer(lab, ps, req(lab, have=0, want=5))
-    assert lab.trainer.epoch == 2 and not lab.running
-    assert P.decode(ps.reply)["flags"] & P.AT_LIMIT
+    first = P.decode(P.answer(lab, ps, req(lab, have=0, want=5)))
+    assert lab.trainer.epoch == 2 and lab.running  # the player has not drawn it yet
+    assert first["flags"] & P.AT_LIMIT and first["flags"] & P.FINAL
+    assert P.prefetch(lab, ps) == 0  # nothing more to train
+    have = int(first["snapshots"]["step"][-1])
+    stop = P.decode(P.answer(lab, ps, req(lab, have=have, want=5, seq=2)))
+    assert not lab.running and ps.stopped_running and stop["n_snap"] == 0
+    assert not stop["flags"] & P.RUNNING and stop["flags"] & P.AT_LIMIT
 
 
 @pytest.mark.parametrize("limit", [1, 2, 5])
@@ -273,3 +299,137 @@ def test_sessions_train_in_turns_in_arrival_order():
         th.join(5)
     assert order == list(range(6))
     assert not turns._held and not turns._waiters
+
+
+# ------------------------------------------------------------------ answer first, rewind
+def pulls(lab, ps, n, want=60):
+    """n pulls as the player makes them (``have`` = the last step received, ``shown`` =
+    the step on screen then: here the first of the previous reply), each followed by the
+    prefetch; returns the steps received, in order."""
+    got, have, shown = [], -1, 0
+    for seq in range(n):
+        raw = P.answer(lab, ps, {**req(lab, have=have, want=want, seq=seq), "shown": shown})
+        new = steps_of(raw)
+        if new:
+            shown, have = new[0], new[-1]
+        got += new
+        P.prefetch(lab, ps)
+    return got
+
+
+def test_a_pull_is_answered_from_what_was_trained_before_it():
+    lab, ps = playing()
+    s = P.stride_for(ps.speed)
+    first = steps_of(P.answer(lab, ps, req(lab, have=0, want=20)))
+    assert first == [s * (i + 1) for i in range(20)] and lab.trainer.steps == 20 * s
+    assert P.prefetch(lab, ps) == 25 and lab.trainer.steps == 45 * s  # 1.25 × 20, after
+    assert P.prefetch(lab, ps) == 0  # once per pull
+    before = lab.trainer.steps
+    second = steps_of(P.answer(lab, ps, req(lab, have=20 * s, want=20, seq=2)))
+    assert second == [s * (i + 21) for i in range(20)] and lab.trainer.steps == before
+    assert P.prefetch(lab, ps) == 20 and lab.trainer.steps == 65 * s  # 25 ready again
+    # asked for more than is ready, but at least half of it is: answered without training
+    third = steps_of(P.answer(lab, ps, req(lab, have=40 * s, want=40, seq=3)))
+    assert third == [s * (i + 41) for i in range(25)] and lab.trainer.steps == 65 * s
+    # less than half of it is ready: the shortfall is trained before the reply
+    P.prefetch(lab, ps)
+    fourth = steps_of(P.answer(lab, ps, req(lab, have=65 * s, want=120, seq=4)))
+    assert fourth == [s * (i + 66) for i in range(120)]
+
+
+def test_prefetch_trains_nothing_when_paused_or_for_a_stale_stream():
+    lab, ps = playing()
+    P.answer(lab, ps, req(lab, have=0, want=10))
+    lab.running = False
+    assert P.prefetch(lab, ps) == 0
+    lab.running = True
+    P.answer(lab, ps, req(lab, have=10, want=10, seq=2))
+    reset(lab)
+    lab.running = True
+    assert P.prefetch(lab, ps) == 0 and lab.trainer.steps == 0
+
+
+def replayed(settings: dict, steps: int, lr_after: tuple | None = None):
+    """An independent Lab trained ``steps`` steps in one call (with the lr switched at a
+    given step, if asked): what the trainer must hold after a rewind."""
+    lab = new_lab(Settings(**settings))
+    t = lab.trainer
+    if lr_after and lr_after[0] < steps:
+        t.step(lr_after[0])
+        t.lr = lr_after[1]
+        t.step(steps - lr_after[0])
+    else:
+        t.step(steps)
+    return lab
+
+
+SET = {"momentum": 0.9, "batch_size": 16}
+
+
+@pytest.mark.parametrize("frames", [0, 1, 7, 61, 10**6])
+def test_rewind_goes_back_to_the_frame_on_screen_bit_for_bit(frames):
+    lab, ps = playing(**SET)
+    got = pulls(lab, ps, 4)
+    ahead = lab.trainer.steps
+    at, shown, interval = ps.clock
+    queued = [x for x in got if shown < x <= ps.sent]
+    target = shown if frames == 0 else queued[min(frames, len(queued)) - 1]
+    assert P.shown_at(ps, at + (frames + 0.1) * interval) == target
+    assert target < ahead  # the trainer is ahead of the screen
+    gen, first = lab.generation, ps.first_epoch
+    snap = ps.snapshots[ps.snapshots["step"] == target][0]
+    assert P.rewind_to_screen(lab, ps, at + (frames + 0.1) * interval)
+    t, ref = lab.trainer, replayed(SET, target)
+    assert t.steps == target
+    np.testing.assert_array_equal(lab.net.get_flat(), ref.net.get_flat())  # bit for bit
+    np.testing.assert_array_equal(lab.net.get_flat().astype(np.float32), snap["theta"])
+    assert repr(t.history) == repr(ref.trainer.history) and t.latest == ref.trainer.latest
+    assert lab.generation == gen + 1 and ps.first_epoch == first and len(ps.snapshots) == 0
+    # a pull from before the rewind belongs to the old stream; training goes on exactly
+    assert steps_of(P.answer(lab, ps, req(lab, have=ps.sent, want=5, gen=gen))) == []
+    P.answer(lab, ps, req(lab, have=target, want=30, seq=9))
+    ref.trainer.step(30 * P.stride_for(ps.speed))
+    np.testing.assert_array_equal(lab.net.get_flat(), ref.net.get_flat())
+
+
+def test_rewind_keeps_a_setting_changed_since_and_replays_with_the_old_one():
+    lab, ps = playing(**SET)
+    pulls(lab, ps, 2)
+    changed_at = lab.trainer.steps
+    change(lab, lr=0.3)  # the sidebar, between two pulls (no rewind: the Lab alone)
+    got = pulls(lab, ps, 1)
+    at, shown, interval = ps.clock
+    assert shown < changed_at  # the screen still shows frames trained with lr 0.1
+    assert P.rewind_to_screen(lab, ps, at + 2.1 * interval)
+    target = lab.trainer.steps
+    assert target < changed_at and target in got
+    np.testing.assert_array_equal(lab.net.get_flat(), replayed(SET, target).net.get_flat())
+    assert lab.trainer.lr == 0.3  # replayed with the old rate, then the setting in force
+
+
+def test_rewind_does_nothing_without_a_frame_behind_the_trainer():
+    lab, ps = playing()
+    assert not P.rewind_to_screen(lab, ps)  # nothing shown yet
+    P.answer(lab, ps, req(lab, have=0, want=10))  # no prefetch: the trainer is at the screen
+    at, _, interval = ps.clock
+    assert not P.rewind_to_screen(lab, ps, at + 100 * interval)  # shown everything it got
+    assert lab.generation == 0 and lab.trainer.steps == ps.sent
+
+
+def test_pause_and_steps_rewind_only_while_playing():
+    from lab.training import step_batch, toggle
+    lab, ps = playing()
+    lab.player = ps
+    pulls(lab, ps, 3)
+    _, shown, _ = ps.clock
+    sent, ahead = ps.sent, lab.trainer.steps
+    toggle(lab)  # Pause
+    assert not lab.running and shown <= lab.trainer.steps <= sent < ahead
+    held = lab.trainer.steps
+    step_batch(lab)  # paused: one step on from there, no rewind
+    assert lab.trainer.steps == held + 1
+    lab.running = True
+    pulls(lab, ps, 2)
+    sent, ahead = ps.sent, lab.trainer.steps
+    step_batch(lab)  # while playing: back to the screen, then one step
+    assert not lab.running and lab.trainer.steps <= sent + 1 < ahead

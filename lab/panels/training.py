@@ -11,15 +11,16 @@ from __future__ import annotations
 import streamlit as st
 
 from ..player.component import FEED, PLAYER
-from ..player.protocol import SPEEDS, player_state
+from ..player.protocol import SPEEDS, player_state, prefetch
 from ..player.view import player_data
 from ..state import Lab
-from ..training import pull, step_batch, step_epoch, toggle
+from ..training import pull, step_batch, step_epoch, to_screen, toggle
 
 SPEED_KEY = "train_speed"
 
 
 def _on_speed(lab: Lab) -> None:
+    to_screen(lab)  # while playing: the new speed starts from the frame on screen
     player_state(lab).speed = float(st.session_state[SPEED_KEY])
 
 
@@ -54,7 +55,7 @@ def training_panel(lab: Lab) -> None:
                             "frame shows several steps")
     ps.speed = float(st.session_state[SPEED_KEY])
     t = lab.trainer
-    if t.diverged:
+    if t.diverged and not lab.running:  # (while running: the player has not got there)
         st.error(t.message + " Press **Reset weights** in the sidebar to start again.",
                  icon=":material/error:")
     sample = st.session_state.get("sample_index")
@@ -78,3 +79,4 @@ def _feed(lab: Lab) -> None:
         ps.stale_player = False
         st.rerun(scope="app")
     FEED(key="live_feed", data=ps.reply, height=0, on_pull_change=lambda: _on_pull(lab))
+    prefetch(lab, ps)  # the reply has left: train what the next pull will ask for

@@ -8,7 +8,7 @@ const REG = (globalThis.__bpl ??= { mounts: 0, players: new WeakMap(), player: n
 REG.alive ??= 0;  // animation loops running: 1 while the Train tab is open, else 0
 
 const MAGIC = 0x42504c31, HEADER = 28, SNAP = 148, EPOCH = 44, NP = 35;
-const RUNNING = 1;
+const RUNNING = 1, FINAL = 8;  // header flags: FINAL = no snapshot after this reply's last
 const LEAD = 0.3;            // seconds of snapshots kept queued ahead of the screen
 const BATCH = 1.5;           // seconds asked for beyond the lead (≥ 2 × latency): ≤ 0.7 requests/s
 // Each request asks for BATCH × (1 ± JITTER / 2), at random: sessions that pressed Play
@@ -103,7 +103,7 @@ class Player {
                 status: q(".bpl-status"), tip: q(".bpl-tip"), counters: {} };
     root.querySelectorAll("[data-counter]").forEach((b) => (this.el.counters[b.dataset.counter] = b));
     this.gen = null; this.queue = []; this.lastStep = -1; this.lastEpoch = -1;
-    this.shown = null; this.nextAt = 0; this.interval = 1 / 60; this.running = false;
+    this.shown = null; this.nextAt = 0; this.interval = 1 / 60; this.running = false; this.final = false;
     this.inflight = null; this.seq = 0; this.latency = 0.1; this.retry = RETRY_MS;
     this.frames = 0; this.drawn = 0; this.drawMs = 0; this.dupes = 0; this.requests = 0; this.replies = 0; this.skipped = 0;
     this.hist = { epoch: [], rows: [] }; this.pendingEpochs = []; this.chartsDirty = true; this.sizeKey = ""; this.colorsAt = 0;
@@ -158,6 +158,7 @@ class Player {
     const exact = { step: st.step, epoch: st.epoch, theta: unb64(st.theta, Float64Array), exact: true };
     const wasRunning = this.running;
     this.running = !!d.running;
+    this.final = false;
     if (!this.running || newRun || !wasRunning) {
       // Paused, a new run, or just started: the server's weights are the truth.
       this.queue = []; this.inflight = null;
@@ -205,7 +206,10 @@ class Player {
       this.hist.epoch = this.hist.epoch.filter((_, i) => i % 2 === 0);
       this.hist.rows = this.hist.rows.filter((_, i) => i % 2 === 0);
     }
-    if (!(flags & RUNNING)) this.running = false;  // the server stopped (limit, divergence)
+    // The run ends (limit, divergence) after this reply's last snapshot: play the queue
+    // out, then pull once more; that pull stops the run on the server.
+    this.final = !!(flags & FINAL);
+    if (!(flags & RUNNING)) this.running = false;  // the server stopped
   }
 
   // ------------------------------------------------------------------ the loop
@@ -231,13 +235,16 @@ class Player {
     if (this.inflight) this.retry = Math.min(12000, 2 * this.retry);
     const lead = Math.min(1.5, LEAD + 2 * this.latency);
     const queued = this.queue.length * this.interval + Math.max(0, this.nextAt - now);
-    if (queued >= lead) return;
+    if (queued >= lead || (this.final && this.queue.length)) return;
     // a slow server gets fewer, larger requests: each costs it a fragment rerun
     const batch = Math.max(BATCH * (1 - JITTER / 2 + JITTER * Math.random()), 2 * this.latency);
     const want = Math.max(1, Math.min(120, Math.ceil((lead + batch) / this.interval) - this.queue.length));
     this.inflight = { seq: ++this.seq, at: now };
     this.requests++;
-    REG.feed.request({ gen: this.gen, have: this.lastStep, want, seq: this.seq, ehave: this.lastEpoch });
+    // "shown": the step on screen, from which the server knows what the screen shows at
+    // a Pause (it trains ahead, and goes back to that frame)
+    REG.feed.request({ gen: this.gen, have: this.lastStep, want, seq: this.seq, ehave: this.lastEpoch,
+                       shown: this.shown ? this.shown.step : this.lastStep });
   }
 
   show(s) {

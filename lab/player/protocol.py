@@ -1,10 +1,10 @@
 """The player's wire format and pull protocol (numpy + nncore only: no Streamlit).
 
 The browser draws; the server trains. The player asks for snapshots with a *pull*:
-``{"gen", "have", "want", "seq", "ehave"}`` = the training run it draws (``Lab.generation``),
-the last step it holds, how many snapshots it wants, a request counter echoed back, and
-the last epoch whose metrics it holds. :func:`answer` replies with what is missing, as
-bytes (little-endian)::
+``{"gen", "have", "want", "seq", "ehave", "shown"}`` = the stream it draws
+(``Lab.generation``), the last step it holds, how many snapshots it wants, a request
+counter echoed back, the last epoch whose metrics it holds, and the step on screen.
+:func:`answer` replies with what is missing, as bytes (little-endian)::
 
     header   28 B   magic u32 · gen u32 · seq u32 · flags u32 · interval f32 ·
                     n_snap u16 · n_epoch u16 · server_step u32
@@ -15,7 +15,22 @@ bytes (little-endian)::
 
 A snapshot is taken every ``stride`` steps (one per frame at 60 frames/s), so the
 player shows ``interval = stride / speed`` seconds of training per snapshot. The server
-trains a request's snapshots in one nncore call (``Trainer.trace``). A snapshot carries no
+trains a request's snapshots in one nncore call (``Trainer.trace``).
+
+Answer first, train after. A pull is answered from snapshots trained before it arrived
+(:func:`answer`), and only then, after the reply has left, does the session train the
+next pull's worth (:func:`prefetch`). A pull's latency is then one fragment rerun and
+never a wait for the training turn. The trainer runs ahead of the screen by up to two
+pulls, so before each training call the server takes a ``Trainer.checkpoint``; Pause,
+Step and a change of the training settings first bring the trainer back to the frame on
+screen (:func:`rewind_to_screen`: the latest checkpoint before it, then the steps up to
+it, bit for bit what training did). The server knows that frame from the last pull (the
+step then on screen, and when) and the playback interval. The end of training (the
+epoch limit, divergence) reaches the player as the flag ``FINAL`` on the reply that
+holds the last snapshot: the player plays its queue out, then pulls once more, and that
+pull stops the run (the page is drawn again, paused on the last frame).
+
+A snapshot carries no
 loss: the player computes the loss and accuracy of the weights it draws over the data
 points it was given in float64 (browser tests hold them equal to nncore's ``MLP.loss``
 and argmax accuracy to 1e-12). Snapshots the server made but the player may not have got (an
@@ -62,12 +77,15 @@ EPOCH = np.dtype([("epoch", "<u4"), ("step", "<u4"), ("loss", "<f4", (2,)),
                   ("acc", "<f4", (2,)), ("grad_norm", "<f4", (N_LAYERS,)),
                   ("saturation", "<f4", (N_HIDDEN,))])
 
-RUNNING, DIVERGED, AT_LIMIT = 1, 2, 4  # header flags
+RUNNING, DIVERGED, AT_LIMIT, FINAL = 1, 2, 4, 8  # header flags
 SPEEDS = (1, 3, 10, 30, 100, 300, 1000, 3000, 10000)  # steps per second
 DEFAULT_SPEED = 300
-BUFFER = 256  # snapshots kept for repeated requests
+BUFFER = 512  # snapshots kept: repeated requests, and the frames a player still holds
+EPOCH_BUFFER = 256  # epoch records kept
+MARKS = 64  # trainer checkpoints kept (one per training call, each ≤ TURN of training)
 MAX_WANT = 120  # two seconds of frames per request at most
 CPU_SHARE = 0.5  # training per request ≤ this share of the playback time it buys
+AHEAD = 1.25  # prefetch this many times the last request (the player's JITTER is ±25 %)
 TURN = 0.05  # seconds of training per turn; a request needing more queues again
 
 
@@ -185,7 +203,13 @@ class PlayerState:
     first_epoch: dict | None = None  # the epoch-0 metrics of this run, for the charts
     reply: bytes = b""  # the last reply, drawn again by runs that answer no request
     requests: int = 0
-    stopped_running: bool = False  # a pull reached the epoch limit or diverged
+    # trainer checkpoints, oldest first, one before each training call of this stream
+    marks: list = field(default_factory=list)
+    sent: int = -1  # the last step sent to the player
+    # (perf_counter, step on screen, playback interval) when the last pull arrived
+    clock: tuple | None = None
+    ahead: int = 0  # snapshots to train after the reply (prefetch), set by the pull
+    stopped_running: bool = False  # the player has drawn the last frame of a finished run
     # a pull came from a player drawing another run: the full rerun that would have
     # updated it was lost (interrupted), so the page must be drawn again
     stale_player: bool = False
@@ -196,6 +220,7 @@ class PlayerState:
             self.gen = lab.generation
             self.snapshots = np.zeros(0, SNAPSHOT)
             self.epochs = np.zeros(0, EPOCH)
+            self.marks, self.sent, self.clock, self.ahead = [], -1, None, 0
             t = lab.trainer
             self.first_epoch = dict(t.latest) if t.epoch == 0 else None
             self.reply = encode(self.gen, 0, flags_of(lab), interval_for(self.speed),
@@ -217,15 +242,16 @@ def flags_of(lab) -> int:
             | (AT_LIMIT if t.epoch >= lab.settings.epochs_limit else 0))
 
 
+def finished(lab) -> bool:
+    """Training can go no further: diverged, or at the epoch limit."""
+    t = lab.trainer
+    return t.diverged or t.epoch >= lab.settings.epochs_limit
+
+
 def advance(lab, n: int, stride: int, seconds: float = math.inf) -> Trace:
     """Up to n snapshots ``stride`` steps apart, trained in one call, never past the epoch
-    limit and for at most ``seconds`` of wall time (nncore's ``Trainer.trace``). Stops
-    ``lab.running`` on divergence or at the limit."""
-    t, limit = lab.trainer, lab.settings.epochs_limit
-    tr = t.trace(n, stride, seconds=seconds, until_epoch=limit)
-    if t.diverged or t.epoch >= limit:
-        lab.running = False
-    return tr
+    limit and for at most ``seconds`` of wall time (nncore's ``Trainer.trace``)."""
+    return lab.trainer.trace(n, stride, seconds=seconds, until_epoch=lab.settings.epochs_limit)
 
 
 def parse_request(req) -> dict | None:
@@ -235,15 +261,43 @@ def parse_request(req) -> dict | None:
     try:
         out = {k: int(req[k]) for k in ("gen", "have", "want", "seq")}
         out["ehave"] = int(req.get("ehave", -1))
-    except (KeyError, TypeError, ValueError):
+        out["shown"] = int(req.get("shown", out["have"]))
+    except (KeyError, TypeError, ValueError, OverflowError):
         return None
     out["want"] = max(0, min(out["want"], MAX_WANT))
     return out
 
 
+def _train(lab, ps: PlayerState, need: int, budget: int) -> np.ndarray:
+    """Train up to ``need`` snapshots onto the buffer, in turns (a checkpoint before each
+    call), spending at most CPU_SHARE of the playback time of ``budget`` snapshots;
+    returns the new snapshots."""
+    t, speed = lab.trainer, ps.speed
+    stride = stride_for(speed)
+    deadline = time.perf_counter() + CPU_SHARE * budget * interval_for(speed)
+    parts, records = [np.zeros(0, SNAPSHOT)], [ps.epochs]
+    while need > 0 and lab.running and not finished(lab):
+        with TURNS:
+            left = deadline - time.perf_counter()
+            ps.marks.append(t.checkpoint())
+            tr = advance(lab, need, stride, min(TURN, max(0.0, left)))
+        parts.append(encode_snapshots(tr.steps, tr.epochs, tr.theta))
+        records.append(encode_epochs(tr.metrics))
+        need -= len(tr)
+        if not len(tr) or time.perf_counter() >= deadline:
+            break
+    del ps.marks[:-MARKS]
+    ps.epochs = np.concatenate(records)[-EPOCH_BUFFER:]
+    new = np.concatenate(parts)
+    ps.snapshots = np.concatenate([ps.snapshots, new])[-BUFFER:]
+    return new
+
+
 def answer(lab, ps: PlayerState, req: dict) -> bytes:
-    """Reply to one pull: the buffered snapshots after ``have``, topped up by training
-    when fewer than ``want`` are buffered (never while paused, never for another run)."""
+    """Reply to one pull with the buffered snapshots after ``have``; only when fewer than
+    ``want`` are buffered (the first pull after Play, a faster speed) does it train before
+    replying. Never trains while paused or for another stream. Sets what
+    :func:`prefetch` trains once the reply has left."""
     ps.sync(lab)
     ps.requests += 1
     t = lab.trainer
@@ -252,27 +306,76 @@ def answer(lab, ps: PlayerState, req: dict) -> bytes:
         ps.stale_player = True
         return encode(lab.generation, req["seq"], flags_of(lab), interval_for(speed),
                       t.steps, np.zeros(0, SNAPSHOT), encode_epochs([]))
+    shown = min(req.get("shown", req["have"]), req["have"])  # it shows what it holds
+    ps.clock = (time.perf_counter(), shown, interval_for(speed))
+    # the screen never goes back past this step: one checkpoint at or before it will do
+    older = [i for i, m in enumerate(ps.marks) if m.steps <= shown]
+    del ps.marks[:older[-1] if older else 0]
     buf = ps.snapshots
     pending = buf[buf["step"] > req["have"]]
-    need = req["want"] - len(pending)
-    if need > 0 and lab.running:
-        stride = stride_for(speed)
-        deadline = time.perf_counter() + CPU_SHARE * req["want"] * interval_for(speed)
-        parts, records = [], [ps.epochs]
-        while need > 0 and lab.running:
-            with TURNS:
-                left = deadline - time.perf_counter()
-                tr = advance(lab, need, stride, min(TURN, max(0.0, left)))
-            parts.append(encode_snapshots(tr.steps, tr.epochs, tr.theta))
-            records.append(encode_epochs(tr.metrics))
-            need -= len(tr)
-            if not len(tr) or time.perf_counter() >= deadline:
-                break
-        ps.stopped_running |= not lab.running
-        ps.epochs = np.concatenate(records)[-BUFFER:]
-        new = np.concatenate(parts)
-        ps.snapshots = np.concatenate([buf, new])[-BUFFER:]
-        pending = np.concatenate([pending, new])
-    ps.reply = encode(lab.generation, req["seq"], flags_of(lab), interval_for(speed), t.steps,
-                      pending[:MAX_WANT], ps.epochs[ps.epochs["epoch"] > req["ehave"]])
+    # what prefetch made is enough unless it covers less than half the request (the first
+    # pull after Play or a rewind, a faster speed): the player asks again sooner instead
+    need = req["want"] - len(pending) if 2 * len(pending) < req["want"] else 0
+    if need > 0 and lab.running and not finished(lab):
+        pending = np.concatenate([pending, _train(lab, ps, need, req["want"])])
+    reply = pending[:req["want"]]
+    flags = flags_of(lab)
+    if lab.running and finished(lab) and len(reply) == len(pending):
+        if not len(reply):  # the player holds the last frame: the run stops there
+            lab.running = False
+            ps.stopped_running = True
+            flags = flags_of(lab)
+        flags |= FINAL
+    ps.sent = max(ps.sent, int(reply["step"][-1]) if len(reply) else req["have"])
+    # the next pull asks for about as much, give or take the player's jitter
+    ps.ahead = min(MAX_WANT, math.ceil(req["want"] * AHEAD)) if lab.running else 0
+    ps.reply = encode(lab.generation, req["seq"], flags, interval_for(speed), t.steps,
+                      reply, ps.epochs[ps.epochs["epoch"] > req["ehave"]])
     return ps.reply
+
+
+def prefetch(lab, ps: PlayerState) -> int:
+    """After a reply: train what the next pull will want (the size of the last one)
+    beyond what was sent, so that pull is answered at once. Returns snapshots trained."""
+    n, ps.ahead = ps.ahead, 0
+    if n <= 0 or ps.gen != lab.generation or not lab.running or finished(lab):
+        return 0
+    need = n - int(np.count_nonzero(ps.snapshots["step"] > ps.sent))
+    return len(_train(lab, ps, need, n)) if need > 0 else 0
+
+
+def shown_at(ps: PlayerState, now: float) -> int:
+    """The step the player shows at ``now`` (perf_counter), from the last pull: the step
+    then on screen, one snapshot per playback interval since, never past what it got."""
+    if ps.clock is None:
+        return ps.sent
+    at, shown, interval = ps.clock
+    steps = ps.snapshots["step"].astype(np.int64)
+    queued = steps[(steps > shown) & (steps <= ps.sent)]
+    frames = round((now - at) / interval)
+    if frames <= 0 or not len(queued):
+        return shown
+    return int(queued[min(frames, len(queued)) - 1])
+
+
+def rewind_to_screen(lab, ps: PlayerState, now: float | None = None) -> bool:
+    """Bring a trainer that ran ahead of the player back to the frame on screen (at
+    ``now``): restore the latest checkpoint before that step and train up to it, which
+    repeats what training did bit for bit. The settings in force are kept. A new stream
+    starts (``lab.generation``), so the player draws these weights. Returns whether the
+    trainer moved."""
+    t = lab.trainer
+    ps.sync(lab)
+    target = shown_at(ps, time.perf_counter() if now is None else now)
+    marks = [m for m in ps.marks if m.steps <= target]
+    if target < 0 or target >= t.steps or not marks:
+        return False
+    s = lab.settings
+    t.restore(marks[-1])
+    t.step(target - marks[-1].steps)
+    t.lr, t.batch_size, t.momentum = s.lr, s.batch_size, s.momentum
+    first = ps.first_epoch
+    lab.generation += 1  # the player's queue runs past these weights: a new stream
+    ps.sync(lab)
+    ps.first_epoch = first
+    return True

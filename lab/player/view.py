@@ -57,7 +57,9 @@ def player_data(lab, ps: PlayerState, sample: int | None = None) -> dict:
     X = np.vstack([d.X_train, d.X_test])
     y = np.concatenate([d.y_train, d.y_test])
     status = ""
-    if t.diverged:
+    if lab.running:  # the trainer may have finished ahead of the screen: not shown yet
+        pass
+    elif t.diverged:
         status = t.message
     elif t.epoch >= lab.settings.epochs_limit:
         status = (f"Reached the epoch limit ({lab.settings.epochs_limit}). Raise 'Stop after "
