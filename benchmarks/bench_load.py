@@ -9,7 +9,8 @@ client here does what a page does on the wire: a first run, opens the Train tab,
 Play (the ``play`` button's trigger), then behaves as player.js does: it plays snapshots
 back at their interval, and whenever less than the lead is queued sends one pull (the
 ``live_feed`` element's ``pull`` trigger, a fragment rerun) and waits for its reply (the
-feed element's bytes, lab/player/protocol.py), retrying after 2 s.
+feed element's bytes, lab/player/protocol.py), retrying as the player does
+(benchmarks/st_client.py: Session).
 
 Reported per session: snapshots delivered per second and steps per second, the p95 and
 max latency of a pull (send → reply), stalls (frames due with nothing queued, % of
@@ -24,178 +25,17 @@ import argparse
 import asyncio
 import json
 import os
-import random
 import statistics
 import sys
 import time
 from pathlib import Path
 
 import websockets
-from streamlit.proto.BackMsg_pb2 import BackMsg
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from st_client import LEAD, RETRY, ask_for, cpu_seconds, rss_mb, serve
-
-from lab.player.protocol import decode
-
-
-class Session:
-    """One simulated browser tab."""
-
-    def __init__(self, port: int, speed: int | None = None, seed: int = 0):
-        self.port = port
-        self.rng = random.Random(seed)  # the player's jitter, reproducible per session
-        self.speed = speed
-        self.ids: dict[str, str] = {}
-        self.feed_fragment = ""
-        self.page_hash = ""
-        self.bytes = 0
-        self.errors = 0
-        self.replies: asyncio.Queue = asyncio.Queue()
-        self.finished: asyncio.Event = asyncio.Event()
-        self.latencies: list[float] = []
-        self.snapshots = 0
-        self.steps = (0, 0)
-        self.stalls = 0
-        self.frames = 0
-        self.retries = 0
-
-    async def send(self, widgets: list, fragment: str = "") -> None:
-        msg = BackMsg()
-        rs = msg.rerun_script
-        rs.query_string = ""
-        rs.page_script_hash = self.page_hash
-        rs.fragment_id = fragment
-        tab = rs.widget_states.widgets.add()
-        tab.id = self.ids.get("tab", "")
-        tab.string_value = "Train"
-        if not tab.id:
-            del rs.widget_states.widgets[-1]
-        if self.speed is not None and "speed" in self.ids:  # a widget keeps what it is sent
-            sp = rs.widget_states.widgets.add()
-            sp.id = self.ids["speed"]
-            sp.string_array_value.data.append(f"{self.speed:,}")
-        for w in widgets:
-            rs.widget_states.widgets.add().CopyFrom(w)
-        raw = msg.SerializeToString()
-        self.bytes += len(raw)
-        await self.ws.send(raw)
-
-    async def reader(self) -> None:
-        async for raw in self.ws:
-            self.bytes += len(raw)
-            m = ForwardMsg()
-            m.ParseFromString(raw)
-            kind = m.WhichOneof("type")
-            if kind == "new_session":
-                self.page_hash = m.new_session.page_script_hash
-            elif kind == "script_finished":
-                self.finished.set()
-            elif kind == "delta":
-                self.on_delta(m.delta)
-
-    def on_delta(self, d) -> None:
-        if d.WhichOneof("type") == "add_block" and d.add_block.WhichOneof("type") == "tab_container":
-            self.ids["tab"] = d.add_block.tab_container.id
-        if d.WhichOneof("type") != "new_element":
-            return
-        el = d.new_element
-        kind = el.WhichOneof("type")
-        if kind == "exception":
-            self.errors += 1
-        elif kind == "button" and el.button.id.endswith("-play"):
-            self.ids["play"] = el.button.id
-        elif kind == "slider" and el.slider.id.endswith("-train_speed"):
-            self.ids["speed"] = el.slider.id
-        elif kind == "bidi_component" and el.bidi_component.component_name == "backprop_lab.feed":
-            self.ids["feed"] = el.bidi_component.id
-            self.feed_fragment = d.fragment_id
-            if el.bidi_component.bytes:
-                self.replies.put_nowait((time.monotonic(), el.bidi_component.bytes))
-
-    async def run_script(self, widgets=(), fragment="") -> None:
-        self.finished.clear()
-        await self.send(list(widgets), fragment)
-        await asyncio.wait_for(self.finished.wait(), 60)
-
-    async def start(self) -> None:
-        self.ws = await websockets.connect(
-            f"ws://127.0.0.1:{self.port}/_stcore/stream", subprotocols=["streamlit"],
-            max_size=None, origin=f"http://127.0.0.1:{self.port}")
-        self.task = asyncio.create_task(self.reader())
-        await self.run_script()  # first run (the step-by-step tab)
-        await self.run_script()  # with the Train tab open
-        from streamlit.proto.WidgetStates_pb2 import WidgetState
-        play = WidgetState(id=self.ids["play"], trigger_value=True)
-        await self.run_script([play])
-        while not self.replies.empty():
-            self.replies.get_nowait()
-
-    async def play(self, seconds: float, t_measure: float) -> None:
-        from streamlit.proto.WidgetStates_pb2 import WidgetState
-        have, ehave, gen, seq = -1, -1, None, 0
-        queue: list[int] = []
-        shown = -1  # the step on screen
-        interval = 1 / 60
-        next_at = time.monotonic()
-        end = time.monotonic() + seconds
-        inflight = None
-        latency = 0.1
-        while time.monotonic() < end:
-            now = time.monotonic()
-            while not self.replies.empty():
-                at, raw = self.replies.get_nowait()
-                d = decode(raw)
-                gen = d["gen"]
-                interval = d["interval"] or interval
-                if inflight and d["seq"] == inflight[0]:
-                    lat = at - inflight[1]
-                    latency = 0.8 * latency + 0.2 * lat
-                    if inflight[1] >= t_measure:
-                        self.latencies.append(lat)
-                    inflight = None
-                for s in d["snapshots"]["step"].tolist():
-                    if s > have:
-                        queue.append(s)
-                        have = s
-                        if now >= t_measure:
-                            self.snapshots += 1
-                if d["n_epoch"]:
-                    ehave = max(ehave, int(d["epochs"]["epoch"][-1]))
-            # play back one snapshot per interval, as the player does
-            if now >= next_at:
-                if now >= t_measure:
-                    self.frames += 1
-                if queue:
-                    step = shown = queue.pop(0)
-                    if now >= t_measure and not self.steps[0]:
-                        self.steps = (step, step)
-                    self.steps = (self.steps[0], step)
-                elif now >= t_measure:
-                    self.stalls += 1
-                next_at = max(next_at + interval, now - interval)
-            lead = min(1.5, LEAD + 2 * latency)
-            if (inflight is None or now - inflight[1] > RETRY) and len(queue) * interval < lead:
-                if inflight is not None:
-                    self.retries += 1
-                seq += 1
-                batch = ask_for(latency, self.rng)
-                want = max(1, min(120, round((lead + batch) / interval) - len(queue)))
-                req = {"gen": gen if gen is not None else 0, "have": max(have, 0),
-                       "want": want, "seq": seq, "ehave": ehave,
-                       "shown": shown if shown >= 0 else max(have, 0)}
-                w = WidgetState(id="$$STREAMLIT_INTERNAL_KEY_" + self.ids["feed"] + "__events",
-                                json_trigger_value=json.dumps([{"event": "pull", "value": req}]))
-                inflight = (seq, time.monotonic())
-                await self.send([w], self.feed_fragment)
-            await asyncio.sleep(1 / 60)
-
-    async def close(self) -> None:
-        await self.ws.close()
-        self.task.cancel()
+from st_client import Session, cpu_seconds, rss_mb, serve
 
 
 async def trial(port: int, pid: int, n: int, seconds: float, warmup: float,

@@ -1,9 +1,8 @@
 """A Python client for Streamlit's own websocket protocol, simulating a Backprop Lab page.
 
-Shared by tests/test_concurrency.py and benchmarks/bench_memory.py; the session logic is
-that of benchmarks/bench_load.py (copied, not imported, so the benchmark stays as it is),
-with timeouts on every wait and a record of what the page received (exceptions with their
-text, the tabs element, how each run finished).
+Shared by benchmarks/bench_load.py, benchmarks/bench_memory.py and
+tests/test_concurrency.py: timeouts on every wait and a record of what the page received
+(exceptions with their text, the tabs element, how each run finished).
 
 A :class:`Session` does on the wire what a browser tab does: connect, a first run (the
 step-by-step tab), a run with the Train tab open, Play (the ``play`` button's trigger),
@@ -116,9 +115,12 @@ def rss_mb(pid: int) -> float:
 class Session:
     """One simulated browser tab."""
 
-    def __init__(self, port: int, speed: int | None = None, query_string: str = ""):
+    def __init__(self, port: int, speed: int | None = None, query_string: str = "",
+                 seed: int | None = None):
         self.port = port
         self.speed = speed
+        # the player's jitter; a seed makes it the same from run to run (bench_load)
+        self.rng = random.Random(id(self) if seed is None else seed)
         self.query_string = query_string  # the page's address, e.g. "epochs_limit=1000000"
         self.ids: dict[str, str] = {}
         self.feed_fragment = ""
@@ -231,7 +233,6 @@ class Session:
     async def play(self, seconds: float, t_measure: float | None = None) -> None:
         """Behave as player.js for ``seconds``; count what arrives after ``t_measure``."""
         t_measure = time.monotonic() if t_measure is None else t_measure
-        rng = random.Random(id(self))
         have, ehave, gen, seq = -1, -1, None, 0
         queue: list[int] = []
         shown = -1  # the step on screen
@@ -279,7 +280,7 @@ class Session:
                 if inflight is not None:
                     self.retries += 1
                 seq += 1
-                batch = ask_for(latency, rng)
+                batch = ask_for(latency, self.rng)
                 want = max(1, min(120, round((lead + batch) / interval) - len(queue)))
                 req = {"gen": gen if gen is not None else 0, "have": max(have, 0),
                        "want": want, "seq": seq, "ehave": ehave,
