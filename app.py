@@ -15,7 +15,7 @@ from lab.panels.presenter import presenter_style, presenter_toggle
 from lab.panels.sample_picker import sample_picker
 from lab.panels.save_load import save_load_panel
 from lab.panels.sidebar import sidebar
-from lab.panels.training import training_panel
+from lab.panels.training import player_panel, training_panel
 
 DERIVATION = Path(__file__).parent / "docs" / "backprop.md"
 
@@ -75,4 +75,5 @@ if check_tab.open:
 if doc_tab.open:
     with doc_tab:
         st.markdown(DERIVATION.read_text(encoding="utf-8"))
+player_panel(lab, train_tab.open)  # below the tabs: mounted once, hidden on other tabs
 settle_link(lab)

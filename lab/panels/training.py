@@ -17,6 +17,7 @@ from ..state import Lab
 from ..training import pull, step_batch, step_epoch, to_screen, toggle
 
 SPEED_KEY = "train_speed"
+PLAYER_SHOWN = "_player_shown"  # the Train tab has opened in this page: the player lives
 
 
 def _on_speed(lab: Lab) -> None:
@@ -37,7 +38,7 @@ def _on_pull(lab: Lab) -> None:
 
 
 def training_panel(lab: Lab) -> None:
-    """Controls, then the player (mounted once), then its feed (a fragment)."""
+    """The controls (the player and its feed follow the tabs: :func:`player_panel`)."""
     ps = player_state(lab)
     st.session_state.setdefault(SPEED_KEY, int(ps.speed))
     c = st.columns([1.1, 1, 1.2, 3.2], vertical_alignment="bottom")
@@ -58,11 +59,28 @@ def training_panel(lab: Lab) -> None:
     if t.diverged and not lab.running:  # (while running: the player has not got there)
         st.error(t.message + " Press **Reset weights** in the sidebar to start again.",
                  icon=":material/error:")
+
+
+def player_panel(lab: Lab, visible: bool) -> None:
+    """The player and its feed, below the tabs: drawn on every run from the first time
+    the Train tab opens (``visible``), hidden while another tab is open. Tabs are lazy (a
+    closed tab's elements leave the page), so inside the Train tab the player would be
+    mounted again each time Train reopens; here it is mounted once per page. It neither
+    pulls nor draws while hidden (player.js), so a hidden player costs nothing."""
+    if visible:
+        st.session_state[PLAYER_SHOWN] = True
+    if not st.session_state.get(PLAYER_SHOWN):
+        return  # the first page load stays as light as before
+    ps = player_state(lab)
     sample = st.session_state.get("sample_index")
-    PLAYER(key="live_player", data=player_data(lab, ps, sample if isinstance(sample, int)
-                                               else None),
-           on_pick_change=lambda: _on_pick(lab))
-    _feed(lab)
+    with st.container(key="player_box"):
+        PLAYER(key="live_player", data=player_data(lab, ps, sample if isinstance(sample, int)
+                                                   else None),
+               on_pick_change=lambda: _on_pick(lab))
+        _feed(lab)
+    # after the player, so that its place in the page is the same shown or hidden
+    st.html("<style>.st-key-player_box{display:none}</style>" if not visible
+            else "<style>.st-key-player_box{display:block}</style>")
 
 
 @st.fragment

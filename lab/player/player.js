@@ -5,7 +5,7 @@
 // also sends this player's pull requests. Wire format: lab/player/protocol.py.
 
 const REG = (globalThis.__bpl ??= { mounts: 0, players: new WeakMap(), player: null, feed: null });
-REG.alive ??= 0;  // animation loops running: 1 while the Train tab is open, else 0
+REG.alive ??= 0;  // animation loops running: 1 once the Train tab has opened (see hidden())
 
 const MAGIC = 0x42504c31, HEADER = 28, SNAP = 148, EPOCH = 44, NP = 35;
 const RUNNING = 1, FINAL = 8;  // header flags: FINAL = no snapshot after this reply's last
@@ -213,11 +213,17 @@ class Player {
   }
 
   // ------------------------------------------------------------------ the loop
+  // Another tab of the app is open: the player stays mounted but hidden (display: none),
+  // and neither pulls nor draws; playback resumes where it was when Train opens again.
+  hidden() { return this.el.map.getClientRects().length === 0; }
+
   loop() {
     if (!this.root.isConnected) { this.stop(); return; }
     this.raf = requestAnimationFrame(this.loop);
     this.frames++;
     const now = performance.now() / 1000;
+    if (this.hidden()) { this.nextAt = now; return; }
+    if (this.stale) { this.stale = false; this.drawNet(); this.drawMap(); }
     if (this.running) {
       if (this.queue.length && now >= this.nextAt) {
         this.show(this.queue.shift());
@@ -258,7 +264,9 @@ class Player {
     forward(s.theta, this.P, this.act, this.fwd);
     this.measure(s);
     this.drawn++;
-    this.drawNet(); this.drawMap(); this.renderCounters();
+    if (this.hidden()) this.stale = true;  // drawn when shown again
+    else { this.drawNet(); this.drawMap(); }
+    this.renderCounters();
     this.drawMs += performance.now() - t0;  // JS time per drawn frame (benchmarks read it)
   }
 
