@@ -15,7 +15,7 @@ from lab.panels.presenter import presenter_style, presenter_toggle
 from lab.panels.sample_picker import sample_picker
 from lab.panels.save_load import save_load_panel
 from lab.panels.sidebar import sidebar
-from lab.panels.training import player_panel, training_panel
+from lab.panels.training import leave_train, player_panel, training_panel
 
 DERIVATION = Path(__file__).parent / "docs" / "backprop.md"
 
@@ -47,6 +47,8 @@ if lab.notice:  # a toast, not a box above the tabs: the page below must not shi
 # Lazy tabs: only the open tab's body runs, so a click costs only what is on screen.
 step_tab, lesson_tab, train_tab, check_tab, doc_tab = st.tabs(
     list(TABS), default=TABS[0], key="tab", on_change="rerun", bind="query-params")
+if not train_tab.open:
+    leave_train(lab)  # while playing: back to the frame the (now hidden) player drew last
 if step_tab.open:
     with step_tab:
         form = form_picker()

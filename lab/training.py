@@ -26,6 +26,7 @@ def toggle(lab: Lab) -> None:
         lab.notice = (f"Already at the epoch limit ({lab.settings.epochs_limit}): raise "
                       "'Stop after epoch' in the sidebar to train on.")
     else:
+        lab.player.forget_screen()  # steps may have been taken since the last frame
         lab.running = True
 
 

@@ -135,6 +135,31 @@ def test_a_training_setting_changed_while_playing_applies_from_the_frame_on_scre
     assert lab_of(at).trainer.steps == held and lab_of(at).trainer.lr == 1.0
 
 
+def test_leaving_the_train_tab_while_playing_goes_back_to_the_last_frame_drawn():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.session_state["tab"] = "Train"  # as a click on the tab (a tab preset before the
+    at.run()  # first run stays: the address binds it)
+    gen, ahead, sent = play_and_pull(at, 3)
+    at.session_state["tab"] = "Backprop, step by step"
+    at.run()
+    assert at.radio(key="form")  # the step-by-step tab is drawn
+    lab = lab_of(at)
+    # the player hides and stops there: the step-by-step tab shows those weights
+    assert lab.running and lab.trainer.steps <= sent < ahead and lab.generation == gen + 1
+    held = (lab.trainer.steps, lab.net.get_flat())
+    at.select_slider(key="lr").set_value(0.3).run()  # no frame ahead: nothing goes back
+    assert lab_of(at).trainer.steps == held[0] and lab_of(at).trainer.lr == 0.3
+    at.button(key="apply_step").click().run()  # one SGD step, from those weights
+    lab = lab_of(at)
+    assert not lab.running and lab.trainer.steps == held[0]
+    assert not np.array_equal(lab.net.get_flat(), held[1])
+    before = np.concatenate([np.ravel(x) for pair in zip(lab.last_step["W_before"],
+                                                          lab.last_step["b_before"])
+                             for x in pair])
+    np.testing.assert_array_equal(before, held[1])  # get_flat order: W¹, b¹, W², b², …
+
+
 def test_a_new_speed_while_playing_starts_from_the_frame_on_screen():
     at = run_train()
     gen, ahead, sent = play_and_pull(at, 2)

@@ -172,6 +172,24 @@ def test_the_epoch_limit_is_played_to_its_last_frame(streamlit_server: str, page
 
 
 @pytest.mark.browser
+def test_charts_never_run_ahead_of_the_frame_on_screen(streamlit_server: str, page) -> None:
+    """A full rerun while playing hands the player the trainer's history, which runs ahead
+    of the screen; the player charts those epochs only when its frames get there."""
+    open_train_tab(page, streamlit_server)
+    play(page)
+    page.wait_for_timeout(2500)
+    page.get_by_text("Presenter mode").click()  # a full rerun that keeps playing
+    wait_for_app(page)
+    for _ in range(10):
+        last, shown = page.evaluate(
+            "() => [__bpl.player.hist.epoch.at(-1), __bpl.player.shown.epoch]")
+        assert last <= shown, (last, shown)
+        page.wait_for_timeout(100)
+    assert page.evaluate("() => __bpl.player.running")
+    assert page.locator(EXCEPTION).count() == 0
+
+
+@pytest.mark.browser
 def test_player_mounts_once_across_sidebar_changes_and_tab_switches(streamlit_server: str,
                                                                     page) -> None:
     """Reruns never remount the player, nor do tab switches: tabs are lazy (a closed tab's

@@ -433,3 +433,51 @@ def test_pause_and_steps_rewind_only_while_playing():
     sent, ahead = ps.sent, lab.trainer.steps
     step_batch(lab)  # while playing: back to the screen, then one step
     assert not lab.running and lab.trainer.steps <= sent + 1 < ahead
+
+
+def test_play_forgets_what_an_earlier_run_showed():
+    """A run that stopped at its limit, then Step epoch twice while paused, then Play: a
+    setting changed before the first pull must not rewind to the old run's frames."""
+    from dataclasses import replace
+
+    from lab.panels.common import apply_settings
+    from lab.training import step_epoch, toggle
+    lab = new_lab(Settings(epochs_limit=3))
+    ps = lab.player
+    toggle(lab)
+    play_out(lab, ps)
+    assert not lab.running and lab.trainer.epoch == 3 and ps.marks  # stopped at FINAL
+    apply_settings(lab, replace(lab.settings, epochs_limit=10))
+    step_epoch(lab)
+    step_epoch(lab)
+    held = (lab.trainer.steps, lab.net.get_flat())
+    toggle(lab)  # Play
+    apply_settings(lab, replace(lab.settings, lr=0.05))  # before the first pull
+    assert lab.trainer.steps == held[0] and lab.trainer.lr == 0.05
+    np.testing.assert_array_equal(lab.net.get_flat(), held[1])
+
+
+def test_the_run_stops_only_once_its_last_frame_is_on_screen():
+    lab, ps = playing(epochs_limit=1)
+    ps.speed = 10000
+    end = steps_of(P.answer(lab, ps, req(lab, have=0, want=5)))[-1]
+    # the player holds the last frame but still shows an earlier one (queue not drained)
+    early = P.decode(P.answer(lab, ps, {**req(lab, have=end, want=5, seq=2), "shown": 0}))
+    assert lab.running and early["flags"] & P.FINAL and early["n_snap"] == 0
+    P.answer(lab, ps, {**req(lab, have=end, want=5, seq=3), "shown": end})
+    assert not lab.running and ps.stopped_running
+
+
+@pytest.mark.parametrize("field, value", [("seq", -1), ("seq", 2**32), ("gen", 2**40),
+                                          ("gen", -3)])
+def test_counters_that_do_not_fit_the_wire_are_refused(field, value):
+    assert P.parse_request({"gen": 0, "have": 0, "want": 1, "seq": 1, field: value}) is None
+
+
+def test_step_counters_are_clamped_to_the_wire():
+    r = P.parse_request({"gen": 0, "have": 10**30, "want": 1, "seq": 1, "shown": -10**30,
+                         "ehave": 10**30})
+    assert (r["have"], r["shown"], r["ehave"]) == (P.U32, -1, P.U32)
+    lab, ps = playing()
+    P.answer(lab, ps, r)  # a hostile counter is answered, and never trusted as "sent"
+    assert ps.sent == lab.trainer.steps

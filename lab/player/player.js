@@ -158,7 +158,7 @@ class Player {
     const exact = { step: st.step, epoch: st.epoch, theta: unb64(st.theta, Float64Array), exact: true };
     const wasRunning = this.running;
     this.running = !!d.running;
-    this.final = false;
+    if (newRun || !this.running) this.final = false;  // else the run still ends where it did
     if (!this.running || newRun || !wasRunning) {
       // Paused, a new run, or just started: the server's weights are the truth.
       this.queue = []; this.inflight = null;
@@ -166,7 +166,14 @@ class Player {
       this.show(exact);
       this.nextAt = performance.now() / 1000;
     } else {
-      this.lastEpoch = Math.max(this.lastEpoch, this.hist.epoch.length ? this.hist.epoch.at(-1) : -1);
+      // Playing on: the server's history runs ahead of the screen. Epochs past the frame on
+      // screen are charted when it gets there, as those of the snapshots are.
+      const upto = this.shown ? this.shown.epoch : exact.epoch;
+      while (this.hist.epoch.length > 1 && this.hist.epoch.at(-1) > upto) {
+        this.pendingEpochs.unshift([this.hist.epoch.pop(), this.hist.rows.pop()]);
+      }
+      this.lastEpoch = Math.max(this.lastEpoch, this.pendingEpochs.length ? this.pendingEpochs.at(-1)[0]
+                                : this.hist.epoch.length ? this.hist.epoch.at(-1) : -1);
     }
     this.renderStatus();
   }

@@ -67,6 +67,7 @@ N_PARAMS = 35  # 2-3-4-2: (3·2+3) + (4·3+4) + (2·4+2)
 N_LAYERS = 3
 N_HIDDEN = 2
 FLT_MAX = float(np.finfo(np.float32).max)
+U32 = 2**32 - 1
 FRAME_RATE = 60  # snapshots per second of playback at most: one per display frame
 
 HEADER = np.dtype([("magic", "<u4"), ("gen", "<u4"), ("seq", "<u4"), ("flags", "<u4"),
@@ -220,11 +221,16 @@ class PlayerState:
             self.gen = lab.generation
             self.snapshots = np.zeros(0, SNAPSHOT)
             self.epochs = np.zeros(0, EPOCH)
-            self.marks, self.sent, self.clock, self.ahead = [], -1, None, 0
+            self.forget_screen()
             t = lab.trainer
             self.first_epoch = dict(t.latest) if t.epoch == 0 else None
             self.reply = encode(self.gen, 0, flags_of(lab), interval_for(self.speed),
                                 t.steps, np.zeros(0, SNAPSHOT), encode_epochs([]))
+
+    def forget_screen(self) -> None:
+        """Play pressed: what an earlier run showed is no ground for a rewind any more
+        (its clock and checkpoints predate steps taken while paused)."""
+        self.marks, self.sent, self.clock, self.ahead = [], -1, None, 0
 
     def __repr__(self) -> str:
         return (f"PlayerState(gen={self.gen}, speed={self.speed:g}, "
@@ -264,6 +270,10 @@ def parse_request(req) -> dict | None:
         out["shown"] = int(req.get("shown", out["have"]))
     except (KeyError, TypeError, ValueError, OverflowError):
         return None
+    if not (0 <= out["gen"] <= U32 and 0 <= out["seq"] <= U32):
+        return None  # echoed back as u32: anything else is not from the player
+    for k in ("have", "ehave", "shown"):  # counters: -1 (none yet) … u32
+        out[k] = max(-1, min(out[k], U32))
     out["want"] = max(0, min(out["want"], MAX_WANT))
     return out
 
@@ -321,12 +331,12 @@ def answer(lab, ps: PlayerState, req: dict) -> bytes:
     reply = pending[:req["want"]]
     flags = flags_of(lab)
     if lab.running and finished(lab) and len(reply) == len(pending):
-        if not len(reply):  # the player holds the last frame: the run stops there
+        if not len(reply) and shown >= req["have"]:  # the last frame is on screen: stop
             lab.running = False
             ps.stopped_running = True
             flags = flags_of(lab)
         flags |= FINAL
-    ps.sent = max(ps.sent, int(reply["step"][-1]) if len(reply) else req["have"])
+    ps.sent = max(ps.sent, int(reply["step"][-1]) if len(reply) else min(req["have"], t.steps))
     # the next pull asks for about as much, give or take the player's jitter
     ps.ahead = min(MAX_WANT, math.ceil(req["want"] * AHEAD)) if lab.running else 0
     ps.reply = encode(lab.generation, req["seq"], flags, interval_for(speed), t.steps,
