@@ -15,7 +15,8 @@ from lab.panels.presenter import presenter_style, presenter_toggle
 from lab.panels.sample_picker import sample_picker
 from lab.panels.save_load import save_load_panel
 from lab.panels.sidebar import sidebar
-from lab.panels.training import leave_train, player_panel, training_panel
+from lab.panels.training import player_panel, training_panel
+from lab.training import to_screen
 
 DERIVATION = Path(__file__).parent / "docs" / "backprop.md"
 
@@ -48,7 +49,9 @@ if lab.notice:  # a toast, not a box above the tabs: the page below must not shi
 step_tab, lesson_tab, train_tab, check_tab, doc_tab = st.tabs(
     list(TABS), default=TABS[0], key="tab", on_change="rerun", bind="query-params")
 if not train_tab.open:
-    leave_train(lab)  # while playing: back to the frame the (now hidden) player drew last
+    # Train is closed, so the player hides and stops: while playing, the trainer goes back to
+    # the frame it drew last, before any tab draws (they show those weights)
+    to_screen(lab)
 if step_tab.open:
     with step_tab:
         form = form_picker()

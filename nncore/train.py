@@ -452,11 +452,8 @@ class Trainer:
             while got < n and not self.history.diverged:
                 if until_epoch is not None and self.epoch >= until_epoch:
                     break
-                k = stride
-                if until_epoch is not None:  # stop at the end of epoch until_epoch
-                    per_epoch = -(-self.X.shape[0] // self._batch_size)
-                    k = min(k, self.steps_left_in_epoch
-                            + (until_epoch - self.epoch - 1) * per_epoch)
+                k = stride if until_epoch is None else min(stride,
+                                                           self._steps_until(until_epoch))
                 e0 = self.epoch
                 self._run(k)
                 if self.epoch != e0:  # an epoch ended (epoch ends are never undone)
@@ -554,6 +551,12 @@ class Trainer:
         """Run to the end of the current epoch (a whole epoch from an epoch start)."""
         return self.step(self.steps_left_in_epoch)
 
+    def _steps_until(self, until_epoch: int) -> int:
+        """Steps until the end of epoch ``until_epoch`` (≥ the current one), at the
+        current batch size."""
+        per_epoch = -(-self.X.shape[0] // self._batch_size)
+        return self.steps_left_in_epoch + (until_epoch - self.epoch - 1) * per_epoch
+
     @property
     def steps_left_in_epoch(self) -> int:
         """Mini-batch steps until the current epoch ends (at the current batch size)."""
@@ -563,7 +566,7 @@ class Trainer:
                 until_epoch: int | None = None) -> int:
         """Step for about ``seconds`` of wall time (checked every ``chunk`` steps), at most
         ``max_steps``, and never past the end of epoch ``until_epoch`` when it is given
-        (chunks then stop at epoch ends). Returns the number of steps taken.
+        (a chunk never crosses the end of that epoch). Returns the number of steps taken.
 
         seconds : a number ≥ 0 (inf allowed: max_steps then bounds the call);
         max_steps : 0 … :data:`MAX_STEPS`; chunk : an int ≥ 1; until_epoch : None or an int ≥ 0."""
@@ -579,7 +582,7 @@ class Trainer:
                 break
             k = min(chunk, max_steps - done)
             if until_epoch is not None:
-                k = min(k, self.steps_left_in_epoch)
+                k = min(k, self._steps_until(until_epoch))
             done += self.step(k)
             if time.perf_counter() - start >= seconds:
                 break

@@ -61,13 +61,6 @@ def training_panel(lab: Lab) -> None:
                  icon=":material/error:")
 
 
-def leave_train(lab: Lab) -> None:
-    """A run with the Train tab closed, before any tab draws: while playing, the trainer
-    goes back to the frame the player drew last (the player hides and stops there), so
-    the other tabs show those weights and a sidebar change applies from there."""
-    to_screen(lab)
-
-
 def player_panel(lab: Lab, visible: bool) -> None:
     """The player and its feed, below the tabs: drawn on every run from the first time
     the Train tab opens (``visible``), hidden while another tab is open. Tabs are lazy (a

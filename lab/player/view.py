@@ -56,12 +56,10 @@ def player_data(lab, ps: PlayerState, sample: int | None = None) -> dict:
     d, t = lab.data, lab.trainer
     X = np.vstack([d.X_train, d.X_test])
     y = np.concatenate([d.y_train, d.y_test])
-    status = ""
-    if lab.running:  # the trainer may have finished ahead of the screen: not shown yet
-        pass
-    elif t.diverged:
+    status = ""  # while running, the trainer may have finished ahead of the screen
+    if not lab.running and t.diverged:
         status = t.message
-    elif t.epoch >= lab.settings.epochs_limit:
+    elif not lab.running and t.epoch >= lab.settings.epochs_limit:
         status = (f"Reached the epoch limit ({lab.settings.epochs_limit}). Raise 'Stop after "
                   "epoch' in the sidebar to train on.")
     return {
