@@ -16,7 +16,7 @@ from lab.panels.sample_picker import sample_picker
 from lab.panels.save_load import save_load_panel
 from lab.panels.sidebar import sidebar
 from lab.panels.training import player_panel, training_panel
-from lab.training import to_screen
+from lab.training import pause
 
 DERIVATION = Path(__file__).parent / "docs" / "backprop.md"
 
@@ -34,7 +34,7 @@ with st.sidebar:  # the title lives in the sidebar: the main area starts with th
     st.caption("A 2-3-4-2 network (tanh hidden layers, linear outputs, mean squared error) "
                "with every number of its forward and backward pass: the picture and the "
                "matrix equations of backprop, in step.")
-    copy_link_button()
+    copy_link_button(lab)
 presenter = presenter_toggle()
 if presenter:
     presenter_style()
@@ -48,10 +48,10 @@ if lab.notice:  # a toast, not a box above the tabs: the page below must not shi
 # Lazy tabs: only the open tab's body runs, so a click costs only what is on screen.
 step_tab, lesson_tab, train_tab, check_tab, doc_tab = st.tabs(
     list(TABS), default=TABS[0], key="tab", on_change="rerun", bind="query-params")
-if not train_tab.open:
-    # Train is closed, so the player hides and stops: while playing, the trainer goes back to
-    # the frame it drew last, before any tab draws (they show those weights)
-    to_screen(lab)
+if lab.running and not train_tab.open:
+    # Train is closed, so the player hides: training pauses, before any tab draws, on the
+    # frame the player showed (it settles on it when a tab is clicked)
+    pause(lab)
 if step_tab.open:
     with step_tab:
         form = form_picker()
@@ -80,5 +80,5 @@ if check_tab.open:
 if doc_tab.open:
     with doc_tab:
         st.markdown(DERIVATION.read_text(encoding="utf-8"))
-player_panel(lab, train_tab.open)  # below the tabs: mounted once, hidden on other tabs
+player_panel(lab, train_tab.open, 1.35 if presenter else 1.0)  # below the tabs: mounted once, hidden on other tabs
 settle_link(lab)

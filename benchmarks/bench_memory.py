@@ -37,8 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from st_client import Session, cpu_seconds, free_port, rss_mb, serve, stop
 
-from lab.player.protocol import answer, decode
+from lab.player.protocol import DEFAULT_RATE, answer, sync
 from lab.state import Settings, new_lab
+from lab.training import toggle
 
 CLOUD_MB = (690, 2700)  # Community Cloud memory per app, roughly (FIELD-NOTES)
 WANT = 66  # player.js at the default speed with ~0.1 s latency: (0.5 s lead + 0.6 s) × 60
@@ -64,8 +65,8 @@ def part_a(total: int) -> None:
     checkpoints = sorted({0, total // 4, total // 2, 3 * total // 4, total})
     tracemalloc.start()
     lab = new_lab(replace(Settings(), epochs_limit=1_000_000))
-    lab.running = True
-    ps = lab.player
+    toggle(lab)  # Play
+    ps = sync(lab)
     have, ehave, seq = 0, -1, 0
     t0 = time.perf_counter()
 
@@ -82,8 +83,9 @@ def part_a(total: int) -> None:
     for c in checkpoints[1:]:
         while lab.trainer.steps < c:
             seq += 1
-            d = decode(answer(lab, ps, {"gen": lab.generation, "have": have, "want": WANT,
-                                        "seq": seq, "ehave": ehave}))
+            d = ps.fmt.decode(answer(lab, {"run": lab.generation, "stream": ps.stream,
+                                           "have": have, "shown": have, "want": WANT,
+                                           "seq": seq, "ehave": ehave}, DEFAULT_RATE))
             if d["n_snap"]:
                 have = int(d["snapshots"]["step"][-1])
             if d["n_epoch"]:
@@ -103,12 +105,12 @@ async def _long_play(port: int, pid: int, minutes: float, every: float) -> None:
     t0 = time.monotonic()
     c0 = cpu_seconds(pid)
     player = asyncio.create_task(s.play(minutes * 60))
-    emit(part="b", minute=0.0, rss_MB=rss_mb(pid), step=s.server_step, load=load())
+    emit(part="b", minute=0.0, rss_MB=rss_mb(pid), step=s.steps[1], load=load())
     try:
         while not player.done():
             await asyncio.wait([player], timeout=every)
             t = time.monotonic() - t0
-            emit(part="b", minute=t / 60, rss_MB=rss_mb(pid), step=s.server_step,
+            emit(part="b", minute=t / 60, rss_MB=rss_mb(pid), step=s.steps[1],
                  snapshots=s.snapshots, retries=s.retries, errors=s.errors,
                  server_cpu_ms_s=(cpu_seconds(pid) - c0) / t * 1e3, load=load())
         await player

@@ -27,6 +27,7 @@ from st_client import player_constants
 
 from lab.player import protocol as P
 from lab.state import Settings, new_lab
+from lab.training import toggle
 
 PERIOD = player_constants()[1]  # seconds of playback per request (player.js: BATCH)
 
@@ -34,17 +35,17 @@ PERIOD = player_constants()[1]  # seconds of playback per request (player.js: BA
 def session(speed: float, seconds: float) -> tuple[float, float, int]:
     """(server seconds, reply bytes, steps) for ``seconds`` of playback at ``speed``."""
     lab = new_lab(Settings(epochs_limit=10**9))
-    lab.running = True
-    ps = P.PlayerState(speed=speed)
+    toggle(lab)  # Play
+    ps = P.sync(lab)
     want = max(1, round(PERIOD / P.interval_for(speed)))
     have, ehave, cpu, size = 0, -1, 0.0, 0
     for seq in range(1, round(seconds / PERIOD) + 1):
         t = time.process_time()
-        raw = P.answer(lab, ps, {"gen": 0, "have": have, "want": want, "seq": seq,
-                                 "ehave": ehave})
-        P.prefetch(lab, ps)  # as the feed's fragment does once the reply has left
+        raw = P.answer(lab, {"run": lab.generation, "stream": ps.stream, "have": have,
+                             "shown": have, "want": want, "seq": seq, "ehave": ehave}, speed)
+        P.prefetch(lab, speed)  # as the feed's fragment does once the reply has left
         cpu += time.process_time() - t
-        d = P.decode(raw)
+        d = ps.fmt.decode(raw)
         size += len(raw)
         if d["n_snap"]:
             have = int(d["snapshots"]["step"][-1])

@@ -34,13 +34,13 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from lab.player.protocol import decode
+from lab.player.wire import Format
 
 
 def player_constants() -> tuple[float, float, float, float]:
     """LEAD, BATCH (seconds), JITTER and the retry delay (s) of lab/player/player.js, read
     from it: the clients here pull as the real player does."""
-    js = (ROOT / "lab" / "player" / "player.js").read_text(encoding="utf-8")
+    js = (ROOT / "lab" / "player" / "js" / "player.js").read_text(encoding="utf-8")
 
     def const(name: str) -> float:
         return float(re.search(rf"^const {name} = ([0-9.]+);", js, re.MULTILINE).group(1))
@@ -134,7 +134,7 @@ class Session:
         self.latencies: list[float] = []
         self.snapshots = 0  # distinct snapshots received while measuring
         self.replies_seen = 0
-        self.server_step = 0  # the trainer's step in the last reply
+        self.player: dict = {}  # the player element's last data (run, stream, interval, …)
         self.steps = (0, 0)
         self.stalls = 0
         self.frames = 0
@@ -165,7 +165,7 @@ class Session:
         if self.speed is not None and "speed" in self.ids:  # a widget keeps what it is sent
             sp = rs.widget_states.widgets.add()
             sp.id = self.ids["speed"]
-            sp.string_array_value.data.append(f"{self.speed:,}")
+            sp.string_array_value.data.append(str(self.speed))
         for w in widgets:
             rs.widget_states.widgets.add().CopyFrom(w)
         raw = msg.SerializeToString()
@@ -203,6 +203,8 @@ class Session:
             self.ids["play"] = el.button.id
         elif kind == "slider" and el.slider.id.endswith("-train_speed"):
             self.ids["speed"] = el.slider.id
+        elif kind == "bidi_component" and el.bidi_component.component_name == "backprop_lab.player":
+            self.player = json.loads(el.bidi_component.json)
         elif kind == "bidi_component" and el.bidi_component.component_name == "backprop_lab.feed":
             self.ids["feed"] = el.bidi_component.id
             self.feed_fragment = d.fragment_id
@@ -233,10 +235,12 @@ class Session:
     async def play(self, seconds: float, t_measure: float | None = None) -> None:
         """Behave as player.js for ``seconds``; count what arrives after ``t_measure``."""
         t_measure = time.monotonic() if t_measure is None else t_measure
-        have, ehave, gen, seq = -1, -1, None, 0
+        have, ehave, seq = -1, -1, 0
+        fmt = Format(tuple(self.player["sizes"]))
+        run, stream = self.player["run"], self.player["stream"]
         queue: list[int] = []
         shown = -1  # the step on screen
-        interval = 1 / 60
+        interval = self.player["interval"]
         next_at = time.monotonic()
         end = time.monotonic() + seconds
         inflight = None
@@ -245,11 +249,8 @@ class Session:
             now = time.monotonic()
             while not self.replies.empty():
                 at, raw = self.replies.get_nowait()
-                d = decode(raw)
+                d = fmt.decode(raw)
                 self.replies_seen += 1
-                self.server_step = d["server_step"]
-                gen = d["gen"]
-                interval = d["interval"] or interval
                 if inflight and d["seq"] == inflight[0]:
                     lat = at - inflight[1]
                     latency = 0.8 * latency + 0.2 * lat
@@ -282,7 +283,7 @@ class Session:
                 seq += 1
                 batch = ask_for(latency, self.rng)
                 want = max(1, min(120, round((lead + batch) / interval) - len(queue)))
-                req = {"gen": gen if gen is not None else 0, "have": max(have, 0),
+                req = {"run": run, "stream": stream, "have": max(have, 0),
                        "want": want, "seq": seq, "ehave": ehave,
                        "shown": shown if shown >= 0 else max(have, 0)}
                 w = WidgetState(id="$$STREAMLIT_INTERNAL_KEY_" + self.ids["feed"] + "__events",

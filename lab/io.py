@@ -25,7 +25,7 @@ import numpy as np
 
 from nncore import ACTIVATIONS, MLP, History, datasets
 
-from .state import SIZES, Data, Lab, Settings, new_trainer, reset
+from .state import SIZES, Data, Lab, Settings, start_from, use_data
 
 FORMAT = "backprop-lab-weights"
 VERSION = 1
@@ -318,13 +318,7 @@ def load_weights(lab: Lab, wf: WeightsFile, name: str = "the file") -> str:
         raise UploadError(f"These weights were trained with activation {wf.activation}; the "
                           f"app is set to {lab.settings.activation}. Choose {wf.activation} "
                           "under Hidden activation σ, then load the file again.")
-    for q in range(lab.net.L):
-        lab.net.W[q][...] = wf.W[q]
-        lab.net.b[q][...] = wf.b[q]
-    lab.trainer = new_trainer(lab.net, lab.data, lab.settings)
-    lab.running = False
-    lab.last_step = None
-    lab.generation += 1
+    start_from(lab, wf.W, wf.b)
     was = f" (saved after {wf.steps} steps)" if wf.steps else ""
     lab.notice = (f"Loaded the weights from {safe_name(name)}{was}; training restarts from "
                   "them at epoch 0 with the current settings.")
@@ -542,14 +536,22 @@ def parse_dataset(raw: bytes, max_bytes: int | None = None) -> DatasetFile:
 def load_dataset(lab: Lab, df: DatasetFile, name: str = "upload.csv") -> str:
     """Make the file the training data: split it like the built-in sets (test_fraction
     and data_seed from the settings), reset training; returns (and sets) the notice.
-    Sets ``lab.custom_data_name`` = "custom: <safe file name>"."""
+    The file stays in ``lab.uploaded`` (safe name, file) after a built-in set replaces it,
+    so that :func:`use_upload` can bring it back."""
+    lab.uploaded = (safe_name(name), df)
+    return use_upload(lab)
+
+
+def use_upload(lab: Lab) -> str:
+    """Train on the last uploaded dataset again (split with the current test fraction and
+    data seed); a new run. Returns (and sets) the notice."""
+    name, df = lab.uploaded
     (Xtr, Ytr), (Xte, Yte) = datasets.split(df.X, df.Y,
                                             test_fraction=lab.settings.test_fraction,
                                             seed=lab.settings.data_seed)
-    lab.data = Data(Xtr, Ytr, Xte, Yte)
-    reset(lab)
-    lab.custom_data_name = f"custom: {safe_name(name)}"
-    lab.notice = (f"Loaded {df.X.shape[0]} points from {safe_name(name)} ({Xtr.shape[0]} for "
-                  f"training, {Xte.shape[0]} for testing), class 0 = {safe_name(df.classes[0], 20)}, "
-                  f"class 1 = {safe_name(df.classes[1], 20)}; training was reset.")
+    use_data(lab, Data(Xtr, Ytr, Xte, Yte), upload=True)
+    lab.notice = (f"Loaded {df.X.shape[0]} points from {name} ({Xtr.shape[0]} for "
+                  f"training, {Xte.shape[0]} for testing), label {safe_name(df.classes[0], 20)} is "
+                  f"class 1 (orange), label {safe_name(df.classes[1], 20)} class 2 (blue); "
+                  "training was reset.")
     return lab.notice

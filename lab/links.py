@@ -10,17 +10,23 @@ named on screen; nothing of it is shown unescaped.
 
 ``steps`` is not a widget: it is the number of training steps done, replayed on
 opening (training is deterministic for given settings), at most ``MAX_REPLAY_STEPS``.
+What the settings cannot replay (loaded weights, a setting changed after some steps, a
+single SGD step) the run's journal carries: ``log`` and ``w0`` (lab/journal.py).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from nncore import ACTIVATIONS, datasets
 
+from .journal import MAX_LOG_CHARS, Journal, parse_log, parse_start
+from .player.protocol import DEFAULT_RATE, STEP_RATES
 from .stages import build_stages
+from .state import SIZES, Settings
 
 # ------------------------------------------------------------------ widget domains
 LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -36,10 +42,12 @@ N_STAGES = len(build_stages(3))
 TABS = ("Backprop, step by step", "Lesson", "Train", "Gradient check", "Derivation")
 FORMS = ("sample", "batch")
 MAX_REPLAY_STEPS = 50_000  # ~1–2 s of training on a small server when a link is opened
-MAX_VALUE_CHARS = 40  # longer values are not even parsed
+MAX_VALUE_CHARS = 40  # longer values are not even parsed (``log`` and ``w0`` excepted)
+N_PARAMS = sum((a + 1) * b for a, b in itertools.pairwise(SIZES))
+MAX_START_ABS = 1e6  # the largest |weight| a link's start weights may hold
 
 _DIGITS = re.compile(r"[0-9]{1,10}")
-_DECIMAL = re.compile(r"[0-9]{1,3}(\.[0-9]{1,6})?")
+_DECIMAL = re.compile(r"[0-9]{1,5}(\.[0-9]{1,6})?")
 
 
 class Rejected(ValueError):
@@ -102,21 +110,38 @@ class Field:
     parse: Callable[[str], object]
     default: object
     widget: bool = True
+    max_chars: int = MAX_VALUE_CHARS
+
+
+def _log(raw: str) -> list:
+    try:
+        return parse_log(raw, _on_grid(LEARNING_RATES), _on_grid(BATCH_SIZES),
+                         _on_grid(grid(*MOMENTUM)))
+    except ValueError as why:
+        raise Rejected(str(why)) from None
+
+
+def _start(raw: str):
+    try:
+        return parse_start(raw, N_PARAMS, MAX_START_ABS)
+    except ValueError as why:
+        raise Rejected(str(why)) from None
 
 
 def fields(n_lessons: int = 1) -> dict[str, Field]:
     """Every link parameter, by name."""
+    d = Settings()
     f = [
-        Field("dataset", _choice(datasets.NAMES), "xor"),
-        Field("n_samples", _int_in(*N_SAMPLES), 400),
-        Field("noise", _on_grid(grid(*NOISE)), 0.1),
-        Field("test_fraction", _on_grid(grid(*TEST_FRACTION)), 0.3),
-        Field("activation", _choice(tuple(ACTIVATIONS)), "tanh"),
-        Field("seed", _int_in(0, SEED_MAX), 0),
-        Field("lr", _on_grid(LEARNING_RATES), 0.1),
-        Field("batch_size", _on_grid(BATCH_SIZES), 32),
-        Field("momentum", _on_grid(grid(*MOMENTUM)), 0.9),
-        Field("epochs_limit", _int_in(*EPOCHS_LIMIT), 10_000),
+        Field("dataset", _choice(datasets.NAMES), d.dataset),
+        Field("n_samples", _int_in(*N_SAMPLES), d.n),
+        Field("noise", _on_grid(grid(*NOISE)), d.noise),
+        Field("test_fraction", _on_grid(grid(*TEST_FRACTION)), d.test_fraction),
+        Field("activation", _choice(tuple(ACTIVATIONS)), d.activation),
+        Field("seed", _int_in(0, SEED_MAX), d.seed),
+        Field("lr", _on_grid(LEARNING_RATES), d.lr),
+        Field("batch_size", _on_grid(BATCH_SIZES), d.batch_size),
+        Field("momentum", _on_grid(grid(*MOMENTUM)), d.momentum),
+        Field("epochs_limit", _int_in(*EPOCHS_LIMIT), d.epochs_limit),
         Field("tab", _choice(TABS), TABS[0]),
         Field("form", _choice(FORMS), "sample"),
         Field("stage", _int_in(1, N_STAGES), 1),
@@ -124,8 +149,11 @@ def fields(n_lessons: int = 1) -> dict[str, Field]:
         Field("view_batch_size", _int_in(*VIEW_BATCH), 4),
         Field("lesson", _int_in(1, max(1, n_lessons)), 1),
         Field("presenter", _flag, False),
+        Field("train_speed", _on_grid(STEP_RATES), DEFAULT_RATE),
         Field("steps", _int_in(0, 10**10 - 1), 0, widget=False),
-        Field("data_seed", _int_in(0, SEED_MAX), 0, widget=False),
+        Field("data_seed", _int_in(0, SEED_MAX), d.data_seed, widget=False),
+        Field("log", _log, [], widget=False, max_chars=MAX_LOG_CHARS),
+        Field("w0", _start, None, widget=False, max_chars=-(-8 * N_PARAMS // 3) * 4),
     ]
     return {x.name: x for x in f}
 
@@ -163,6 +191,56 @@ class LinkCheck:
         return " ".join([text] + self.notes).strip()
 
 
+NOTE = "link_note"  # after a link was rewritten to what it means: what was ignored in it
+
+
+def canonical(check: LinkCheck) -> dict[str, str]:
+    """The link as this app writes it: every accepted parameter in its canonical text
+    (``presenter=1`` as ``presenter=true``, ``noise=0.20`` as ``noise=0.2``), nothing
+    refused. Opening it gives the same screen, and every widget takes its value from it."""
+    out = {}
+    for name, value in check.values.items():
+        if name == "log":
+            text = Journal(entries=value).params().get("log", "")
+        elif name == "w0":
+            text = Journal(start=value).params()["w0"]
+        else:
+            text = to_param(value)
+        if text:
+            out[name] = text
+    return out
+
+
+def note_of(check: LinkCheck) -> str:
+    """What a rewritten link tells the page it opens: the refused names, ``unknown`` if
+    there were unknown ones, ``steps_cut`` if the steps were cut (dot-separated)."""
+    tokens = list(check.ignored)
+    if check.unknown:
+        tokens.append("unknown")
+    if check.notes:
+        tokens.append("steps_cut")
+    return ".".join(tokens)
+
+
+def read_note(text: str, n_lessons: int = 1) -> LinkCheck:
+    """The message of a rewritten link's note (what its :func:`note_of` said): each known
+    name with the values it takes; anything else in the note is left out."""
+    known = fields(n_lessons)
+    out = LinkCheck()
+    for token in text.split(".")[:len(known) + 2]:
+        if token in known:
+            try:
+                known[token].parse("")
+            except Rejected as why:
+                out.ignored[token] = str(why)
+        elif token == "unknown":
+            out.unknown.append("parameters")
+        elif token == "steps_cut":
+            out.notes.append(f"The link asked for more training steps than links replay: "
+                             f"training was replayed to {MAX_REPLAY_STEPS:,} at most.")
+    return out
+
+
 def safe_name(name: str) -> str:
     """A parameter name as it may be shown: letters, digits and _ only, at most 24."""
     if not name:
@@ -190,8 +268,8 @@ def parse_link(params: Mapping[str, Sequence[str]], n_lessons: int = 1) -> LinkC
             out.ignored[name] = f"one value, got {len(raws)}"
             continue
         raw = raws[0]
-        if len(raw) > MAX_VALUE_CHARS:
-            out.ignored[name] = f"at most {MAX_VALUE_CHARS} characters"
+        if len(raw) > f.max_chars:
+            out.ignored[name] = f"at most {f.max_chars} characters"
             continue
         try:
             out.values[name] = f.parse(raw)
@@ -203,4 +281,8 @@ def parse_link(params: Mapping[str, Sequence[str]], n_lessons: int = 1) -> LinkC
         out.notes.append(f"The link asked for {steps:,} training steps; links replay at most "
                          f"{MAX_REPLAY_STEPS:,}, so training was replayed to "
                          f"{MAX_REPLAY_STEPS:,}.")
+    log = out.values.get("log")
+    if log and log[-1].at > out.values.get("steps", 0):
+        del out.values["log"]
+        out.ignored["log"] = "entries within the link's steps"
     return out

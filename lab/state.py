@@ -2,20 +2,24 @@
 
 Pure Python + nncore (no Streamlit), so it is unit-testable; the panels keep it in
 ``st.session_state["lab"]`` and change it only through the functions here.
-Changing the data or the network's shape resets training (with a notice);
-learning rate, batch size and momentum apply to the running training as they are.
+Changing the data or the network's shape resets training (with a notice). The training
+settings (learning rate, batch size, momentum) live in ``Lab.settings`` (from the
+widgets); the trainer is handed them before it trains (:func:`hand_settings`), and the
+run's journal notes the settings the steps before a change were trained with.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from nncore import DEFAULTS, MLP, Trainer, datasets, divergence_message, sgd_update
 
+from .journal import Journal, OneStep
 from .passdata import PassData, compute_pass
-from .player.protocol import PlayerState
+from .player.stream import PlayerState
 from .quiz import QuizState, new_quiz
 
 SIZES = (2, 3, 4, 2)
@@ -57,6 +61,14 @@ class Data:
     def y_test(self) -> np.ndarray:
         return np.argmax(self.Y_test, axis=1)
 
+    @property
+    def extent(self) -> float:
+        """The half-width e of the square [−e, e]² every map and scatter of the data
+        draws: the largest |x| with an 8 % margin, rounded up to 0.1, at least 1.3 (the
+        built-in sets' plane)."""
+        top = float(np.max(np.abs(np.concatenate([self.X_train.ravel(), self.X_test.ravel()]))))
+        return max(1.3, math.ceil(10 * 1.08 * top - 1e-9) / 10)
+
 
 def make_data(s: Settings) -> Data:
     """Generate and split the dataset the settings describe (deterministic)."""
@@ -87,9 +99,13 @@ class Lab:
     last_step: dict | None = None
     # bumped by every reset: a new training run (live views restart their streams)
     generation: int = 0
-    # set while uploaded data replaces the built-in set ("custom: file.csv"); a change of
-    # any data setting brings a built-in set back
-    custom_data_name: str = ""
+    # what the run did that its settings cannot replay (for links): lab/journal.py
+    journal: Journal = field(default_factory=Journal)
+    # the last uploaded dataset (safe file name, checked file), kept when a data setting
+    # brings a built-in set back, so that one click can bring it back in turn
+    uploaded: tuple | None = None
+    # the uploaded data is the training data now
+    using_upload: bool = False
     # "Your turn": the current question, the reply and the session's score
     quiz: QuizState = field(default_factory=new_quiz)
     # the live-training player's stream: snapshots sent, the ring buffer, the speed
@@ -136,11 +152,40 @@ def new_trainer(net: MLP, d: Data, s: Settings) -> Trainer:
 def reset(lab: Lab) -> None:
     """Back to the initial weights of this random seed (bit for bit) and epoch 0."""
     s = lab.settings
-    lab.net = MLP(SIZES, s.activation, seed=s.seed)
-    lab.trainer = new_trainer(lab.net, lab.data, s)
+    _new_run(lab, MLP(SIZES, s.activation, seed=s.seed), Journal())
+
+
+def start_from(lab: Lab, W: list[np.ndarray], b: list[np.ndarray]) -> None:
+    """A new run from the given weights (W[q-1] (n_q, n_{q-1}), b[q-1] (n_q,)) at epoch 0,
+    with the current settings; links carry the weights (the journal's start)."""
+    net = MLP.from_params(W, b, lab.settings.activation)
+    _new_run(lab, net, Journal(start=net.get_flat()))
+
+
+def _new_run(lab: Lab, net: MLP, journal: Journal) -> None:
+    lab.net = net
+    lab.trainer = new_trainer(net, lab.data, lab.settings)
+    lab.journal = journal
     lab.running = False
     lab.last_step = None
     lab.generation += 1
+
+
+def hand_settings(lab: Lab) -> None:
+    """Give the trainer the training settings in force before it trains. When they differ
+    from those it trained with, the journal first notes those for the steps since its
+    last entry (a link replays them)."""
+    s, t = lab.settings, lab.trainer
+    if (t.lr, t.batch_size, t.momentum) != (s.lr, s.batch_size, s.momentum):
+        lab.journal.close_span(t.steps, t.lr, t.batch_size, t.momentum)
+        t.lr, t.batch_size, t.momentum = s.lr, s.batch_size, s.momentum
+
+
+def use_data(lab: Lab, data: Data, upload: bool) -> None:
+    """Train on ``data`` from now on (the uploaded set when ``upload``): a new run."""
+    lab.data = data
+    lab.using_upload = upload
+    reset(lab)
 
 
 def change(lab: Lab, data: Data | None = None, **changes) -> str:
@@ -156,18 +201,28 @@ def change(lab: Lab, data: Data | None = None, **changes) -> str:
     lab.settings = new
     if not changed:
         return ""
+    what = ", ".join(sorted(changed))
     if changed & set(DATA_FIELDS):
-        lab.data = data if data is not None else make_data(new)
-        lab.custom_data_name = ""
-    if changed & (set(DATA_FIELDS) | set(NET_FIELDS)):
+        replaced, trained = lab.using_upload, lab.trainer.steps > 0
+        use_data(lab, data if data is not None else make_data(new), upload=False)
+        if replaced:  # never silent: the upload is kept, one click brings it back
+            lab.notice = (f"Changed {what}: the built-in {new.dataset} data replaced your "
+                          f"uploaded {lab.uploaded[0]}, and training was reset. "
+                          "\"Use the uploaded data again\" in the sidebar brings it back.")
+        else:
+            lab.notice = (f"Changed {what}: training was reset to the initial weights of "
+                          f"seed {new.seed}." if trained else "")
+        return lab.notice
+    if changed & set(NET_FIELDS):
         trained = lab.trainer.steps > 0
         reset(lab)
-        what = ", ".join(sorted(changed))
         lab.notice = (f"Changed {what}: training was reset to the initial weights of seed "
                       f"{new.seed}." if trained else "")
         return lab.notice
-    t = lab.trainer
-    t.lr, t.batch_size, t.momentum = new.lr, new.batch_size, new.momentum
+    if lab.running:  # the player restarts from its frame, where the new settings begin
+        lab.player.new_stream(keep_marks=True)
+    else:
+        hand_settings(lab)
     return ""
 
 
@@ -176,19 +231,21 @@ def current_pass(lab: Lab, view: View) -> PassData:
                         lab.settings.lr, view.form)
 
 
-def apply_one_step(lab: Lab, view: View) -> dict:
-    """θ ← θ − γ∇L on the viewed rows; records before → after.
+def apply_one_step(lab: Lab, view: View, lr: float | None = None) -> dict:
+    """θ ← θ − γ∇L on the viewed rows (γ: ``lr``, by default the setting in force);
+    records before → after, and the step in the run's journal.
 
     Guarded by the trainer's divergence rule: if the loss after the step is not finite
     or above ``trainer.loss_limit``, the step is undone (the weights stay exactly as they
     were) and ``lab.last_step["message"]`` says why.
     """
+    lr = lab.settings.lr if lr is None else lr
     idx = view.indices
     X, Y = lab.data.X_train[idx], lab.data.Y_train[idx]
     net = lab.net
     before = net.copy()
     g = net.gradients(X, Y)
-    sgd_update(net, g, lab.settings.lr)
+    sgd_update(net, g, lr)
     after = net.loss(X, Y)
     message = ""
     if not after <= lab.trainer.loss_limit:  # also true for NaN
@@ -198,8 +255,12 @@ def apply_one_step(lab: Lab, view: View) -> dict:
         t = lab.trainer
         message = divergence_message(after, lr=t.lr, batch_size=idx.size, momentum=0.0,
                                      where=f"in the single SGD step on {view.what}")
+    else:
+        t = lab.trainer
+        lab.journal.close_span(t.steps, t.lr, t.batch_size, t.momentum)
+        lab.journal.entries.append(OneStep(t.steps, float(lr), tuple(int(i) for i in idx)))
     lab.last_step = {
-        "indices": idx, "lr": lab.settings.lr, "loss_before": g.loss,
+        "indices": idx, "lr": lr, "loss_before": g.loss,
         "loss_after": after, "W_before": before.W, "b_before": before.b,
         "W_after": [w.copy() for w in net.W], "b_after": [b.copy() for b in net.b],
         "dW": g.dW, "db": g.db, "undone": bool(message), "message": message,

@@ -327,6 +327,7 @@ class Trainer:
         self._token = object()  # names this trainer's checkpoints
         with np.errstate(all="ignore"):  # blown-up weights: a non-finite loss, handled
             self.latest = self._evaluate()
+        self._initial = dict(self.latest)
         L0 = self.latest["train_loss"]
         # NaN initial loss: the limit 1000 makes the first step stop (max would keep 1.0)
         self._loss_limit = 1000.0 * (max(1.0, L0) if np.isfinite(L0) else 1.0)
@@ -363,6 +364,12 @@ class Trainer:
     @property
     def message(self) -> str:
         return self.history.message
+
+    @property
+    def initial_metrics(self) -> dict:
+        """The metrics of the weights the trainer was given, before any step (epoch 0): the
+        first point of a run's loss and accuracy curves (the history starts at epoch 1)."""
+        return dict(self._initial)
 
     @property
     def loss_limit(self) -> float:

@@ -1,7 +1,9 @@
 """Helpers for Streamlit AppTest tests."""
 
+import json
 import re
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import numpy as np
 from streamlit.testing.v1 import AppTest
@@ -23,3 +25,25 @@ def numbers(latex: str) -> np.ndarray:
 
 def flat(*arrays) -> np.ndarray:
     return np.concatenate([np.ravel(a) for a in arrays])
+
+
+def open_link(params: dict[str, str], follow: bool = True) -> AppTest:
+    """A fresh session opened with ``params``; a link the app rewrites (a redirect element,
+    which the browser follows at once) is followed, as the browser does, once."""
+    at = AppTest.from_file(APP, default_timeout=90)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    target = redirect_of(at)
+    if target is not None and follow:
+        at = open_link(target, follow=False)
+        assert redirect_of(at) is None, "the rewritten link was rewritten again"
+    return at
+
+
+def redirect_of(at) -> dict[str, str] | None:
+    """The query string the page sends the browser to (parsed), or None."""
+    found = [e for e in at.get("bidi_component") if e.proto.component_name ==
+             "backprop_lab.redirect"]
+    return dict(parse_qsl(json.loads(found[0].proto.json)["query"][1:])) if found else None

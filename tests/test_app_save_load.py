@@ -3,6 +3,8 @@ tests do not depend on app.py's layout). Downloads are checked through the funct
 make their bytes (tests/test_io.py); here: the buttons, the uploads, their messages, and
 that a bad upload leaves the session exactly as it was."""
 
+import json
+
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -40,13 +42,17 @@ def upload(at, key, name, raw, mime="application/json"):
     return at
 
 
-def test_panel_shows_four_downloads_two_uploads_and_the_links_note(app):
-    labels = [b.label for b in app.get("download_button")]
-    assert labels == ["Weights and settings", "Training history", "Equations, stage 1",
-                      "NumPy forward pass"]
+def download_labels(at) -> list[str]:
+    (el,) = [e for e in at.get("bidi_component") if e.proto.component_name ==
+             "backprop_lab.downloads"]
+    return [label for _, label in json.loads(el.proto.json)["buttons"]]
+
+
+def test_panel_shows_four_downloads_and_two_uploads(app):
+    assert download_labels(app) == ["Weights and settings", "Training history",
+                                    "Equations, stage 1", "NumPy forward pass"]
     assert [u.label for u in app.get("file_uploader")] == ["Load weights (.json)",
                                                           "Load a dataset (.csv)"]
-    assert any("Custom data is not in links" in c.value for c in app.caption)
     assert not app.error and not app.success
 
 
@@ -55,7 +61,7 @@ def test_equations_button_follows_the_stage_and_form(app):
     app.session_state["form"] = "batch"
     app.run()
     assert not app.exception
-    assert app.get("download_button")[2].label == "Equations, stage 6"
+    assert download_labels(app)[2] == "Equations, stage 6"
 
 
 def test_download_reset_upload_restores_the_weights_bit_for_bit(app):
@@ -150,6 +156,6 @@ def test_a_good_dataset_replaces_the_data_and_resets_training(app):
     upload(app, "upload_data", "points.csv", csv_bytes(xor_rows(50)), "text/csv")
     assert lab.data.X_train.shape[0] + lab.data.X_test.shape[0] == 50
     assert lab.trainer.steps == 0 and lab.generation == gen + 1
-    assert lab.custom_data_name == "custom: points.csv"
+    assert lab.using_upload and lab.uploaded[0] == "points.csv"
     assert "Loaded 50 points from points.csv" in app.success[0].value.replace("\\", "")
     assert np.isfinite(lab.net.loss(lab.data.X_train, lab.data.Y_train))

@@ -1,28 +1,38 @@
-"""AppTest: the sidebar with uploaded data, and Save and load in the real app."""
+"""AppTest: the sidebar with uploaded data: named, replaced never silently, and brought
+back with one click."""
 
+import numpy as np
 from apptest_util import run_app
 
 CSV = ("x1,x2,label\n" + "\n".join(f"{(i % 7) / 7 - 0.5},{(i % 5) / 5 - 0.5},{i % 2}"
                                    for i in range(40))).encode()
 
 
-def test_uploaded_data_is_named_and_left_for_the_built_in_set():
+def test_uploaded_data_is_named_and_left_for_the_built_in_set_and_back():
     at = run_app()
     at.file_uploader(key="upload_data").set_value(("d.csv", CSV, "text/csv")).run()
     lab = at.session_state["lab"]
-    assert lab.custom_data_name == "custom: d.csv"
+    assert lab.using_upload and lab.uploaded[0] == "d.csv"
     assert lab.data.X_train.shape[0] + lab.data.X_test.shape[0] == 40
-    assert any("custom: d.csv" in c.value for c in at.caption)
+    assert any(r"uploaded **d\.csv**" in c.value for c in at.caption)  # escaped markdown
     at.button(key="built_in_data").click().run()
     lab = at.session_state["lab"]
-    assert lab.custom_data_name == "" and lab.data.X_train.shape == (280, 2)
+    assert not lab.using_upload and lab.data.X_train.shape == (280, 2)
+    assert "brings d.csv back" in at.toast[0].value
+    at.button(key="uploaded_data").click().run()  # one click: the uploaded data again
+    lab = at.session_state["lab"]
+    assert lab.using_upload and lab.data.X_train.shape[0] + lab.data.X_test.shape[0] == 40
 
 
-def test_a_data_setting_brings_the_built_in_set_back():
+def test_a_data_setting_replaces_the_upload_and_says_so_even_before_any_training():
     at = run_app()
     at.file_uploader(key="upload_data").set_value(("d.csv", CSV, "text/csv")).run()
-    at.selectbox(key="dataset").set_value("moons").run()
+    X = at.session_state["lab"].data.X_train.copy()
+    at.slider(key="noise").set_value(0.2).run()  # nothing trained yet: still said
     lab = at.session_state["lab"]
-    assert lab.custom_data_name == "" and lab.settings.dataset == "moons"
-    assert lab.data.X_train.shape == (280, 2)
-    assert not any("custom:" in c.value for c in at.caption)
+    assert not lab.using_upload and lab.data.X_train.shape == (280, 2)
+    assert [t.value for t in at.toast] == [
+        ("Changed noise: the built-in xor data replaced your uploaded d.csv, and training was "
+        "reset. \"Use the uploaded data again\" in the sidebar brings it back.")]
+    at.button(key="uploaded_data").click().run()
+    np.testing.assert_array_equal(at.session_state["lab"].data.X_train, X)

@@ -1,10 +1,9 @@
-"""AppTest: the Train tab. The player's JS cannot run here, so its pull requests are made
-by calling the server side directly (as the fragment's callback does); each button click
+"""AppTest: the Train tab. The player's JS cannot run here, so its pulls and settles are
+made by calling the server side directly (as the elements' callbacks do); each button click
 is one ``at.run()`` and the assertions follow exactly that run."""
 
 import base64
 import json
-import math
 
 import numpy as np
 import pytest
@@ -13,9 +12,12 @@ from streamlit.testing.v1 import AppTest
 
 from lab.panels import training as panel
 from lab.player import protocol as P
+from lab.player.wire import Format
 from lab.state import Settings, new_lab
-from lab.training import pull
+from lab.training import pull, settle
 from nncore import ACTIVATIONS, MLP, datasets
+
+F = Format((2, 3, 4, 2))
 
 
 def run_train(timeout: float = 60) -> AppTest:
@@ -44,14 +46,26 @@ def shown_theta(at) -> np.ndarray:
     return np.frombuffer(base64.b64decode(player(at)["state"]["theta"]), "<f8")
 
 
-def pull_as_browser(at, want=30):
+def feed_steps(at) -> list[int]:
+    return F.decode(element(at, "backprop_lab.feed").proto.bytes)["snapshots"]["step"].tolist()
+
+
+def pull_as_browser(at, want=30, shown=None):
     """What the player does: ask for what it lacks, from the last step it received (then
     the fragment reruns, and trains the next pull's snapshots after its reply)."""
-    lab = lab_of(at)
-    got = P.decode(element(at, "backprop_lab.feed").proto.bytes)["snapshots"]["step"]
-    have = int(got[-1]) if len(got) else player(at)["state"]["step"]
-    return pull(lab, P.player_state(lab), {"gen": lab.generation, "have": have, "want": want,
-                                           "seq": 1, "shown": have})
+    lab, d = lab_of(at), player(at)
+    got = feed_steps(at)
+    have = got[-1] if got else d["state"]["step"]
+    return pull(lab, {"run": d["run"], "stream": d["stream"], "have": have, "want": want,
+                      "seq": 1, "shown": have if shown is None else shown}, d["speed"])
+
+
+def settle_as_browser(at, step: int) -> None:
+    """The player stopped on ``step`` and says so (its settle trigger, a full rerun)."""
+    d = player(at)
+    settle(lab_of(at), {"run": d["run"], "stream": d["stream"], "step": step,
+                        "seq": d["settled"] + 1})
+    at.run()
 
 
 def test_the_tab_mounts_the_player_and_its_feed_with_their_keys():
@@ -63,16 +77,29 @@ def test_the_tab_mounts_the_player_and_its_feed_with_their_keys():
     d = player(at)
     lab = lab_of(at)
     np.testing.assert_array_equal(shown_theta(at), lab.net.get_flat())  # float64, exact
-    assert d["state"]["step"] == 0 and not d["running"] and d["gen"] == lab.generation
+    assert d["state"]["step"] == 0 and not d["running"] and d["run"] == lab.generation
     X = np.frombuffer(base64.b64decode(d["points"]["x"]), "<f8").reshape(-1, 2)
     np.testing.assert_array_equal(X, np.vstack([lab.data.X_train, lab.data.X_test]))  # exact
     assert d["points"]["n_train"] == lab.data.X_train.shape[0]
-    # epoch 0 already has a point on every chart (the initial metrics)
-    assert d["history"]["n"] == 1
+    assert d["history"]["n"] == 1  # epoch 0 already has a point on every chart
+    assert d["sizes"] == [2, 3, 4, 2] and d["scale"] == 1.0
     assert len(p.proto.json) < 15_000
 
 
-def test_play_then_pulls_train_and_pause_holds_the_exact_weights():
+def play_and_pull(at, pulls: int) -> list[int]:
+    """Play, and pull as the browser does; returns the steps received (the trainer is
+    ahead of them: it trained the next pull's)."""
+    at.button(key="play").click().run()
+    got = []
+    for _ in range(pulls):
+        pull_as_browser(at)
+        at.run()
+        assert not at.exception
+        got += feed_steps(at)
+    return got
+
+
+def test_play_then_pulls_train_and_pause_stops_on_the_frame_the_player_shows():
     at = run_train()
     at.button(key="play").click().run()
     assert lab_of(at).running and player(at)["running"]
@@ -81,95 +108,105 @@ def test_play_then_pulls_train_and_pause_holds_the_exact_weights():
     for _ in range(3):
         raw = pull_as_browser(at)
         at.run()
-        assert not at.exception
         steps.append(lab_of(at).trainer.steps)
-        feed = element(at, "backprop_lab.feed").proto.bytes
-        assert feed == raw
-        sent.append(int(P.decode(feed)["snapshots"]["step"][-1]))
-    s, ahead = P.stride_for(P.DEFAULT_SPEED), math.ceil(30 * P.AHEAD)
-    # the first pull trains its own 30 snapshots; after every reply the trainer gets
-    # `ahead` snapshots beyond what was sent (the next pull may ask for a little more)
+        assert element(at, "backprop_lab.feed").proto.bytes == raw
+        sent.append(feed_steps(at)[-1])
+    s, ahead = P.stride_for(P.DEFAULT_RATE), 38  # ⌈1.25 × 30⌉ prefetched after each reply
     assert sent == [30 * s, 60 * s, 90 * s]
     assert steps == [(30 + ahead) * s, (60 + ahead) * s, (90 + ahead) * s]
-    at.button(key="play").click().run()  # Pause: back to the frame on screen
+    at.button(key="play").click().run()  # Pause: at once to the last frame reported
     lab = lab_of(at)
-    assert not lab.running and not player(at)["running"]
-    # the screen showed step 60·s at the last pull, and has moved on a frame (s steps) per
-    # 1/60 s since: never past what it got (90·s), never ahead of the trainer's 120·s
-    assert 60 * s <= lab.trainer.steps <= 90 * s and lab.trainer.steps % s == 0
-    assert lab.trainer.steps == player(at)["state"]["step"]
-    np.testing.assert_array_equal(shown_theta(at), lab.net.get_flat())
-    held = lab.trainer.steps
+    assert not lab.running and not player(at)["running"] and lab.trainer.steps == 60 * s
+    frame = 75 * s  # the player was showing this when it learnt of the Pause
+    settle_as_browser(at, frame)
+    lab = lab_of(at)
+    assert lab.trainer.steps == frame == player(at)["state"]["step"]
+    assert player(at)["settled"] == 1  # its settle is acknowledged: it draws these weights
+    ref = new_lab()
+    ref.trainer.step(frame)
+    np.testing.assert_array_equal(shown_theta(at), ref.net.get_flat())
     pull_as_browser(at)  # a late request after Pause trains nothing
     at.run()
-    assert lab_of(at).trainer.steps == held == player(at)["state"]["step"]
+    assert lab_of(at).trainer.steps == frame == player(at)["state"]["step"]
 
 
-def play_and_pull(at, pulls: int) -> tuple[int, int, int]:
-    """Play, and pull as the browser does; returns (generation, the trainer's step, the
-    last step sent): the trainer is ahead of what the player got."""
-    at.button(key="play").click().run()
-    for _ in range(pulls):
-        pull_as_browser(at)
-        at.run()
-    lab = lab_of(at)
-    sent = int(P.decode(element(at, "backprop_lab.feed").proto.bytes)["snapshots"]["step"][-1])
-    return lab.generation, lab.trainer.steps, sent
-
-
-def test_a_training_setting_changed_while_playing_applies_from_the_frame_on_screen():
+def test_a_training_setting_changed_while_playing_starts_a_stream_from_the_frame():
     at = run_train()
-    gen, ahead, sent = play_and_pull(at, 3)
+    got = play_and_pull(at, 3)
+    stream, ahead = player(at)["stream"], lab_of(at).trainer.steps
     at.select_slider(key="lr").set_value(0.3).run()
     lab = lab_of(at)
-    # the trainer went back from where it had got (ahead) to the screen, then took the new
-    # rate: the player starts a new stream from there, still playing
-    assert lab.running and player(at)["running"] and lab.trainer.lr == 0.3
-    assert lab.trainer.steps <= sent < ahead and lab.generation == gen + 1
-    assert player(at)["gen"] == lab.generation
-    assert player(at)["state"]["step"] == lab.trainer.steps
-    np.testing.assert_array_equal(shown_theta(at), lab.net.get_flat())
-    at.button(key="play").click().run()  # Pause
-    held = lab_of(at).trainer.steps  # paused: a new rate changes nothing else
-    at.select_slider(key="lr").set_value(1.0).run()
-    assert lab_of(at).trainer.steps == held and lab_of(at).trainer.lr == 1.0
+    assert lab.running and player(at)["running"] and player(at)["stream"] == stream + 1
+    assert lab.trainer.steps == ahead  # untouched until the player says where it is
+    frame = got[-20]
+    # the player drops its queue and asks from the frame on screen
+    pull(lab, {"run": lab.generation, "stream": stream + 1, "have": frame, "want": 10,
+               "seq": 2}, player(at)["speed"])
+    at.run()
+    got = F.decode(element(at, "backprop_lab.feed").proto.bytes)["snapshots"]
+    assert got["step"][0] == frame + P.stride_for(P.DEFAULT_RATE)
+    ref = new_lab()
+    ref.trainer.step(frame)
+    ref.trainer.lr = 0.3
+    ref.trainer.step(int(got["step"][-1]) - frame)
+    np.testing.assert_array_equal(got["theta"][-1], ref.net.get_flat().astype(np.float32))
+    assert lab_of(at).trainer.lr == 0.3
+    assert at.query_params["log"] == f"t{frame}_0.1_32_0.9"  # in the address: links replay it
 
 
-def test_leaving_the_train_tab_while_playing_goes_back_to_the_last_frame_drawn():
+def test_leaving_the_train_tab_while_playing_pauses_on_the_frame_on_screen():
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     at.session_state["tab"] = "Train"  # as a click on the tab (a tab preset before the
     at.run()  # first run stays: the address binds it)
-    gen, ahead, sent = play_and_pull(at, 3)
+    got = play_and_pull(at, 3)
+    frame = got[-30]
+    settle_as_browser(at, frame)  # the player stops when a tab is clicked (pointerdown) …
     at.session_state["tab"] = "Backprop, step by step"
-    at.run()
+    at.run()  # … and the tab opens on those weights
     assert at.radio(key="form")  # the step-by-step tab is drawn
     lab = lab_of(at)
-    # the player hides and stops there: the step-by-step tab shows those weights
-    assert lab.running and lab.trainer.steps <= sent < ahead and lab.generation == gen + 1
-    held = (lab.trainer.steps, lab.net.get_flat())
-    at.select_slider(key="lr").set_value(0.3).run()  # no frame ahead: nothing goes back
-    assert lab_of(at).trainer.steps == held[0] and lab_of(at).trainer.lr == 0.3
+    assert not lab.running and lab.trainer.steps == frame
+    held = lab.net.get_flat()
     at.button(key="apply_step").click().run()  # one SGD step, from those weights
-    lab = lab_of(at)
-    assert not lab.running and lab.trainer.steps == held[0]
-    assert not np.array_equal(lab.net.get_flat(), held[1])
     before = np.concatenate([np.ravel(x) for pair in zip(lab.last_step["W_before"],
                                                           lab.last_step["b_before"])
                              for x in pair])
-    np.testing.assert_array_equal(before, held[1])  # get_flat order: W¹, b¹, W², b², …
+    np.testing.assert_array_equal(before, held)  # get_flat order: W¹, b¹, W², b², …
 
 
-def test_a_new_speed_while_playing_starts_from_the_frame_on_screen():
-    at = run_train()
-    gen, ahead, sent = play_and_pull(at, 2)
-    at.select_slider(key="train_speed").set_value(1).run()  # slow motion, at once
+def test_leaving_the_train_tab_without_a_settle_pauses_on_the_last_frame_reported():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.session_state["tab"] = "Train"
+    at.run()
+    got = play_and_pull(at, 3)
+    at.session_state["tab"] = "Gradient check"
+    at.run()
     lab = lab_of(at)
-    assert lab.running and lab.trainer.steps <= sent < ahead and lab.generation == gen + 1
+    assert not lab.running and lab.trainer.steps == lab.player.shown in got
+
+
+def test_a_new_speed_while_playing_starts_a_stream_at_its_stride():
+    at = run_train()
+    got = play_and_pull(at, 2)
+    stream = player(at)["stream"]
+    at.select_slider(key="train_speed").set_value(1).run()  # slow motion, at once
     d = player(at)
-    assert (d["speed"], d["stride"], d["state"]["step"]) == (1, 1, lab.trainer.steps)
-    raw = pull_as_browser(at, want=3)
-    assert np.diff(P.decode(raw)["snapshots"]["step"]).tolist() == [1, 1]
+    assert d["running"] and d["stream"] == stream + 1 and (d["speed"], d["stride"]) == (1, 1)
+    lab = lab_of(at)
+    raw = pull(lab, {"run": d["run"], "stream": d["stream"], "have": got[-9], "want": 3,
+                     "seq": 3}, d["speed"])
+    assert F.decode(raw)["snapshots"]["step"].tolist() == [got[-9] + 1, got[-9] + 2, got[-9] + 3]
+
+
+def test_step_while_playing_steps_from_the_frame_the_player_stops_on():
+    at = run_train()
+    got = play_and_pull(at, 2)
+    at.button(key="step").click().run()
+    assert not lab_of(at).running
+    settle_as_browser(at, got[-4])
+    assert lab_of(at).trainer.steps == got[-4] + 1 == player(at)["state"]["step"]
 
 
 def test_step_and_step_epoch_advance_exactly_and_the_player_shows_it():
@@ -195,15 +232,15 @@ def test_reset_restores_initial_weights_bit_for_bit_and_starts_a_new_run():
     at.number_input(key="seed").set_value(7).run()
     initial = MLP((2, 3, 4, 2), "tanh", seed=7)
     at.button(key="step_epoch").click().run()
-    gen = player(at)["gen"]
+    run = player(at)["run"]
     assert not np.array_equal(lab_of(at).net.W[0], initial.W[0])
     at.button(key="reset").click().run()
     lab = lab_of(at)
     assert lab.trainer.steps == 0 and lab.trainer.epoch == 0
     assert all(np.array_equal(a, b) for a, b in zip(lab.net.W + lab.net.b, initial.W + initial.b))
     np.testing.assert_array_equal(shown_theta(at), initial.get_flat())
-    assert player(at)["gen"] == gen + 1
-    assert P.decode(element(at, "backprop_lab.feed").proto.bytes)["n_snap"] == 0
+    assert player(at)["run"] == run + 1
+    assert F.decode(element(at, "backprop_lab.feed").proto.bytes)["n_snap"] == 0
 
 
 def test_changing_data_resets_training():
@@ -231,6 +268,7 @@ def test_speed_sets_the_stride():
     at.button(key="play").click().run()
     pull_as_browser(at, want=1)
     assert lab_of(at).trainer.steps == 1  # slow motion: one step per snapshot
+    at.button(key="play").click().run()
     at.select_slider(key="train_speed").set_value(3000).run()
     assert player(at)["stride"] == 50
 
@@ -244,13 +282,15 @@ def test_divergence_stops_play_with_the_message_and_agreeing_counters():
     for _ in range(30):  # each pull reruns the feed's fragment
         pull_as_browser(at, want=120)
         at.run()
-        if not lab_of(at).running:
+        if F.decode(element(at, "backprop_lab.feed").proto.bytes)["flags"] & P.FINAL:
             break
+    assert lab_of(at).running  # until the player has played its queue out, and settles
+    settle_as_browser(at, feed_steps(at)[-1])
     lab = lab_of(at)
     assert lab.trainer.diverged and not lab.running
     assert any("learning rate" in e.value for e in at.error)
     d = player(at)
-    assert not d["running"] and "diverged" in d["status"] and d["flags"] & P.DIVERGED
+    assert not d["running"] and "diverged" in d["status"]
     assert d["state"]["step"] == lab.trainer.steps and d["state"]["epoch"] == lab.trainer.epoch
     assert np.all(np.isfinite(shown_theta(at)))
     assert "NaN" not in element(at, "backprop_lab.player").proto.json
@@ -271,9 +311,11 @@ def test_epoch_limit_stops_training():
         pull_as_browser(at, want=120)
         at.run()
         lab = lab_of(at)
-        if not lab.running:
-            break
         assert lab.trainer.epoch <= 3 and not player(at)["status"]  # not drawn there yet
+        if F.decode(element(at, "backprop_lab.feed").proto.bytes)["flags"] & P.FINAL:
+            break
+    settle_as_browser(at, feed_steps(at)[-1])
+    lab = lab_of(at)
     assert lab.trainer.epoch == 3 and not lab.running
     assert "epoch limit" in player(at)["status"]
     at.button(key="play").click().run()  # refuses, says why
@@ -298,14 +340,12 @@ def test_every_activation_renders(activation):
 
 def test_player_payload_stays_small_with_a_long_history():
     lab = new_lab(Settings(epochs_limit=10**6))
-    ps = P.player_state(lab)
-    ps.sync(lab)
     lab.trainer.step(9 * 1500)  # 1,500 epochs: history thinned to 500 points
     from lab.player.view import player_data
 
-    raw = json.dumps(player_data(lab, ps))
+    raw = json.dumps(player_data(lab, P.DEFAULT_RATE))
     assert len(raw) < 40_000
-    assert player_data(lab, ps)["history"]["n"] <= 500
+    assert player_data(lab, P.DEFAULT_RATE)["history"]["n"] <= 500
 
 
 # ------------------------------------------------------------------ callbacks
@@ -325,11 +365,18 @@ def test_a_click_on_a_training_point_picks_it_and_test_points_do_not(monkeypatch
         assert state.get("sample_index") == expected, value
 
 
-def test_the_pull_callback_answers_from_session_state(monkeypatch):
+def test_the_pull_and_settle_callbacks_read_session_state(monkeypatch):
+    from lab.training import toggle
     lab = new_lab()
-    lab.running = True
-    state = {"live_feed": {"pull": {"gen": 0, "have": 0, "want": 4, "seq": 3}}}
+    toggle(lab)
+    ps = P.sync(lab)
+    state = {"live_feed": {"pull": {"run": lab.generation, "stream": ps.stream, "have": 0,
+                                    "want": 4, "seq": 3}}, "train_speed": 60}
     monkeypatch.setattr(panel, "st", FakeSt(state))
     panel._on_pull(lab)
-    d = P.decode(P.player_state(lab).reply)
-    assert d["seq"] == 3 and d["n_snap"] == 4
+    d = F.decode(ps.reply)
+    assert d["seq"] == 3 and d["snapshots"]["step"].tolist() == [1, 2, 3, 4]  # 60 steps/s
+    state["live_player"] = {"settle": {"run": lab.generation, "stream": ps.stream, "step": 2,
+                                       "seq": 1}}
+    settle(lab, panel._trigger("settle"))
+    assert not lab.running and lab.trainer.steps == 2

@@ -373,9 +373,9 @@ def test_a_good_dataset_trains_like_the_built_in_sets():
     d = lab.data
     assert bits([d.X_train, d.Y_train, d.X_test, d.Y_test]) == bits([Xtr, Ytr, Xte, Yte])
     assert (lab.trainer.steps, lab.generation) == (0, gen + 1)
-    assert lab.trainer.X.shape == Xtr.shape and lab.custom_data_name == "custom: my xor.csv"
+    assert lab.trainer.X.shape == Xtr.shape and lab.uploaded[0] == "my xor.csv" and lab.using_upload
     assert "60 points from my xor.csv (42 for training, 18 for testing)" in notice
-    assert "class 0 = 0, class 1 = 1" in notice
+    assert "label 0 is class 1 (orange), label 1 class 2 (blue)" in notice
     lab.trainer.step(5)
     assert lab.trainer.steps == 5
 

@@ -2,8 +2,12 @@
 
 import math
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from lab.journal import Journal, OneStep, Trained
 from lab.links import (
     BATCH_SIZES,
     LEARNING_RATES,
@@ -12,6 +16,7 @@ from lab.links import (
     NOISE,
     TABS,
     TEST_FRACTION,
+    canonical,
     fields,
     grid,
     parse_link,
@@ -38,9 +43,23 @@ DOMAIN = {
     "view_batch_size": list(range(2, 9)),
     "lesson": [1, 5, 9],
     "presenter": [True, False],
+    "train_speed": [1, 300, 10000],
     "steps": [0, 1, 12_345, MAX_REPLAY_STEPS],
     "data_seed": [0, 3],
+    "log": [[Trained(120, 0.1, 32, 0.9)], [Trained(9, 0.3, 1, 0.0), OneStep(9, 1.0, (3,)),
+                                          OneStep(9, 0.01, (7, 8, 9, 10))]],
+    "w0": [np.arange(35.0) / 7],
 }
+
+
+def param_text(name, value) -> str:
+    """A value as a link writes it (the journal's entries and start weights as the run's
+    Journal writes them)."""
+    if name == "log":
+        return Journal(entries=value).params()["log"]
+    if name == "w0":
+        return Journal(start=value).params()["w0"]
+    return to_param(value)
 
 
 def test_the_domain_table_covers_every_field():
@@ -50,9 +69,13 @@ def test_the_domain_table_covers_every_field():
 @pytest.mark.parametrize("name", sorted(DOMAIN))
 def test_every_value_of_every_field_round_trips(name):
     for value in DOMAIN[name]:
-        check = parse_link({name: [to_param(value)]}, n_lessons=9)
+        steps = {"steps": ["1000"]} if name == "log" else {}  # a log lies within the steps
+        check = parse_link({name: [param_text(name, value)], **steps}, n_lessons=9)
         assert not check.ignored and not check.unknown, (name, value, check)
         got = check.values[name]
+        if name == "w0":
+            assert np.array_equal(got, value) and got.dtype == np.float64
+            continue
         assert got == value and type(got) is type(value), (name, value, got)
 
 
@@ -104,3 +127,17 @@ def test_a_clean_link_says_nothing():
     check = parse_link({"dataset": ["moons"], "lr": ["0.3"], "stage": ["5"]})
     assert check.message() == "" and check.values == {"dataset": "moons", "lr": 0.3, "stage": 5}
     assert math.isclose(check.values["lr"], 0.3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(sorted(fields(14)) + ["x", "link_note"]),
+                       st.lists(st.text(max_size=12) | st.sampled_from(
+                           ["1", "0", "true", "0.1", "0.10", "7", "batch", "xor", "300",
+                            "t5_0.1_32_0.9", "AAAA"]), min_size=1, max_size=2),
+                       max_size=6))
+def test_the_canonical_link_is_a_fixed_point(raw):
+    """A link rewritten to canonical form is opened again only once: rewriting it again
+    changes nothing (no redirect loop), and it asks for the same values."""
+    once = canonical(parse_link(raw, 14))
+    twice = canonical(parse_link({k: [v] for k, v in once.items()}, 14))
+    assert once == twice

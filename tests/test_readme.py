@@ -51,6 +51,8 @@ def test_every_widget_key_in_the_readme_exists():
     csv = "x1,x2,label\n" + "\n".join(f"{i / 40},{-i / 40},{i % 2}" for i in range(20))
     at.file_uploader(key="upload_data").set_value(("d.csv", csv.encode(), "text/csv")).run()
     element_keys(at._tree, seen)  # shows the way back to the built-in data
+    at.button(key="built_in_data").click().run()
+    element_keys(at._tree, seen)  # and the way back to the uploaded data
     for tab in ("Lesson", "Train", "Gradient check", "Derivation"):
         at.session_state["tab"] = tab
         at.run()

@@ -7,7 +7,6 @@ from dataclasses import asdict
 import streamlit as st
 
 from ..state import DATA_FIELDS, Data, Lab, Settings, View, change, make_data, new_lab, view_indices
-from ..training import to_screen
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -29,8 +28,6 @@ def apply_settings(lab: Lab, new: Settings) -> str:
     if new == lab.settings:
         return ""
     old = lab.settings
-    if any(getattr(old, f) != getattr(new, f) for f in ("lr", "batch_size", "momentum")):
-        to_screen(lab)  # while playing: the new setting applies from the frame on screen
     data = cached_data(new) if any(getattr(old, f) != getattr(new, f) for f in DATA_FIELDS) \
         else None
     return change(lab, data=data, **asdict(new))

@@ -1,39 +1,50 @@
 """Shareable links, the Streamlit side: check the link a session opened with, replay its
-training steps, keep ``steps`` and ``data_seed`` in the URL, and a "Copy link" button.
+training, keep ``steps``, ``data_seed`` and the run's journal (``log``, ``w0``) in the
+URL, and a "Copy link" button.
 
-The widgets write their own values to the URL (``bind="query-params"``). Streamlit
-applies a bound value when the widget is first created, even one this app refuses
-(``noise=0.23``); so after the first run the widgets' values are compared with what
-:func:`lab.links.parse_link` accepted and, where they differ, set right and the page
-rerun once (a widget's value can be set only before it is drawn in a run).
+The widgets write their own values to the URL (``bind="query-params"``) and take their
+first value from it. Streamlit's binding is lax (it takes ``noise=0.23``, off the
+slider's grid) and strict where this app is not (``presenter=1``); so a link whose
+parameters are not all in this app's canonical form (:func:`lab.links.canonical`) is
+opened again at once, rewritten to what it means, with a note of what was ignored
+(``link_note``). No widget's value is ever set behind its back.
+
+While training plays, the trainer runs ahead of the screen and the URL's ``steps`` is the
+one of the last full rerun; the Copy link button asks the player for the step on screen
+and puts that in the link it copies.
 """
 
 from __future__ import annotations
 
 import html
 from dataclasses import replace
+from urllib.parse import urlencode
 
 import streamlit as st
 
-from ..links import LinkCheck, fields, parse_link
-from ..state import Lab, change
+from ..lesson import STEPS
+from ..links import NOTE, LinkCheck, canonical, note_of, parse_link, read_note
+from ..replay import replay
+from ..state import Lab, Settings, change
 from .common import cached_data
 
-_CHECK, _FIX, _REPLAY = "_link", "_link_fix", "_link_replay"
+_CHECK, _REPLAY = "_link", "_link_replay"
 
 COPY_JS = """
 export default function ({ parentElement }) {
   const button = parentElement.querySelector("button");
   const said = parentElement.querySelector("span");
   button.onclick = async () => {
-    const url = window.location.href;
+    const url = new URL(window.location.href);
+    const frame = globalThis.__bpl?.player?.frame?.();
+    if (frame) url.searchParams.set("steps", String(frame.step));
     try {
-      await navigator.clipboard.writeText(url);
+      await navigator.clipboard.writeText(url.href);
       said.textContent = "Copied: paste it to share this screen.";
     } catch (e) {
       said.textContent = "Copy this address from the browser's address bar.";
     }
-    globalThis.__bplCopied = url;
+    globalThis.__bplCopied = url.href;
   };
 }
 """
@@ -46,74 +57,76 @@ _COPY = st.components.v2.component("backprop_lab.copy_link", html=COPY_HTML, css
                                    js=COPY_JS)
 
 
-def n_lessons() -> int:
-    try:
-        from ..lesson import LESSON
-    except ImportError:
-        return 1
-    return len(LESSON)
+REDIRECT_JS = """
+export default function ({ data }) {
+  if (data && typeof data.query === "string") window.location.replace(window.location.pathname + data.query);
+}
+"""
+_REDIRECT = st.components.v2.component("backprop_lab.redirect", js=REDIRECT_JS)
 
 
 def open_link(lab: Lab) -> LinkCheck:
-    """At the top of every run, before any widget: apply the corrections decided at the
-    end of the last run; on a session's first run, check its link (and set the data's
-    random draw, ``data_seed``, which no widget owns)."""
-    for key, value in st.session_state.pop(_FIX, {}).items():
-        st.session_state[key] = value
+    """At the top of a session's first run, before any widget: check its link. A link not
+    in canonical form is opened again, rewritten (the run stops here); else the data's
+    random draw (``data_seed``, which no widget owns) is set and the replay is kept for
+    :func:`settle_link`."""
     check = st.session_state.get(_CHECK)
-    if check is None:
-        raw = {k: st.query_params.get_all(k) for k in st.query_params}
-        check = parse_link(raw, n_lessons())
-        st.session_state[_CHECK] = check
-        st.session_state[_REPLAY] = int(check.values.get("steps", 0))
-        data_seed = check.values.get("data_seed")
-        if isinstance(data_seed, int) and data_seed != lab.settings.data_seed:
-            new = replace(lab.settings, data_seed=data_seed)
-            change(lab, data=cached_data(new), data_seed=data_seed)
+    if check is not None:
+        return check
+    raw = {k: st.query_params.get_all(k) for k in st.query_params}
+    note = raw.pop(NOTE, [""])[-1]
+    check = parse_link(raw, len(STEPS))
+    n_train = cached_data(_link_settings(lab, check)).X_train.shape[0]
+    if isinstance(check.values.get("sample_index"), int) and check.values["sample_index"] >= n_train:
+        del check.values["sample_index"]
+        check.ignored["sample_index"] = f"a row of the training set, 0 … {n_train - 1}"
+    want = canonical(check)
+    if want != {k: v[-1] for k, v in raw.items() if len(v) == 1}:
+        query = urlencode({**want, NOTE: note_of(check) or "none"})
+        _REDIRECT(key="link_redirect", data={"query": "?" + query}, height=0)
+        st.stop()
+    if note:  # opened again, rewritten: what the first opening ignored
+        said = read_note(note, len(STEPS))
+        check.ignored, check.unknown, check.notes = said.ignored, said.unknown, said.notes
+    st.session_state[_CHECK] = check
+    v = check.values
+    st.session_state[_REPLAY] = (int(v.get("steps", 0)), v.get("log", []), v.get("w0"))
+    if v.get("data_seed", lab.settings.data_seed) != lab.settings.data_seed:
+        new = replace(lab.settings, data_seed=v["data_seed"])
+        change(lab, data=cached_data(new), data_seed=v["data_seed"])
     return check
 
 
+def _link_settings(lab: Lab, check: LinkCheck) -> Settings:
+    """The data settings a link asks for (for the size of its training set)."""
+    v = check.values
+    return replace(lab.settings, dataset=v.get("dataset", lab.settings.dataset),
+                   n=v.get("n_samples", lab.settings.n),
+                   test_fraction=v.get("test_fraction", lab.settings.test_fraction),
+                   noise=v.get("noise", lab.settings.noise),
+                   data_seed=v.get("data_seed", lab.settings.data_seed))
+
+
 def settle_link(lab: Lab) -> None:
-    """At the end of a run: correct bound widgets that took a refused value; once they
-    hold the link's values, replay its training steps; then write ``steps`` and
-    ``data_seed`` to the URL and show what was ignored."""
+    """At the end of a run: once, replay the link's training; then write ``steps``,
+    ``data_seed`` and the journal to the URL and show what the link had ignored."""
     check: LinkCheck = st.session_state[_CHECK]
-    known = fields(n_lessons())
-    n_train = lab.data.X_train.shape[0]
-    idx = check.values.get("sample_index")
-    if isinstance(idx, int) and idx >= n_train:
-        del check.values["sample_index"]
-        check.ignored["sample_index"] = f"a row of the training set, 0 … {n_train - 1}"
-    fix = {}
-    for name, f in known.items():
-        if not f.widget or name not in st.session_state:
-            continue  # not a widget, or its widget has not been drawn yet
-        if _pending_done(name) or not (name in check.values or name in check.ignored):
-            continue
-        want = check.values.get(name, f.default)
-        if _same(st.session_state[name], want):
-            _mark_done(name)
-        else:
-            fix[name] = want
-    if fix:
-        for name in fix:
-            _mark_done(name)
-        st.session_state[_FIX] = fix
-        st.rerun()
-    steps = st.session_state.get(_REPLAY, 0)
-    if steps:
-        st.session_state[_REPLAY] = 0
-        t = lab.trainer
-        t.step(max(0, steps - t.steps))
-        if t.diverged:
-            check.notes.append("Replaying the link's training diverged: " + t.message)
+    steps, log, start = st.session_state.get(_REPLAY, (0, [], None))
+    if steps or log or start is not None:
+        st.session_state[_REPLAY] = (0, [], None)
+        problem = replay(lab, steps, log, start)
+        if problem:
+            check.notes.append(problem)
         else:  # also what a reconnect after a server restart says: the link rebuilt it
+            t = lab.trainer
             st.session_state["_link_replayed"] = (f"Opened from a link: training was "
                                                   f"replayed to step {t.steps:,} "
                                                   f"(epoch {t.epoch}).")
         st.rerun()  # this run drew the weights from before the replay: draw them again
+    _write(NOTE, "")
     _write("steps", lab.trainer.steps)
     _write("data_seed", lab.settings.data_seed)
+    write_journal(lab)
     text = check.message()
     replayed = st.session_state.get("_link_replayed", "")
     if (text or replayed) and not st.session_state.get("_link_said"):
@@ -123,30 +136,37 @@ def settle_link(lab: Lab) -> None:
         st.sidebar.warning(html.escape(text), icon=":material/link_off:")
 
 
-def copy_link_button() -> None:
-    """A button that puts the page's address (with every setting in it) on the clipboard."""
+def write_journal(lab: Lab) -> None:
+    """The run's journal in the URL (``log``, ``w0``; absent when the settings replay the
+    run). Also from the player's fragment: a setting changed while playing is noted there."""
+    params = lab.journal.params() if lab.journal.linkable() else {}
+    for name in ("log", "w0"):
+        _write(name, params.get(name, ""))
+
+
+def link_differences(lab: Lab) -> list[str]:
+    """What a link copied now would open differently, in words ([] if nothing)."""
+    out = []
+    if lab.using_upload:
+        out.append(f"your uploaded data ({lab.uploaded[0]}) is not in links: the link opens "
+                   f"the built-in {lab.settings.dataset} data, with other numbers")
+    if not lab.journal.linkable():
+        out.append(f"this run changed its settings or took single steps {len(lab.journal.entries)}"
+                   " times, more than a link carries: the link replays its steps at the "
+                   "current settings, with other numbers")
+    return out
+
+
+def copy_link_button(lab: Lab) -> None:
+    """A button that puts the page's address (with every setting in it) on the clipboard,
+    and, before it is pressed, what that link would not reproduce."""
     _COPY(key="copy_link", height=40)
+    for why in link_differences(lab):
+        st.caption(f"A copied link differs: {why}.")
 
 
-def _same(have, want) -> bool:
-    if isinstance(want, float) or isinstance(have, float):
-        try:
-            return abs(float(have) - float(want)) <= 1e-12
-        except (TypeError, ValueError):
-            return False
-    return have == want
-
-
-def _pending_done(name: str) -> bool:
-    return name in st.session_state.setdefault("_link_done", set())
-
-
-def _mark_done(name: str) -> None:
-    st.session_state.setdefault("_link_done", set()).add(name)
-
-
-def _write(name: str, value: int) -> None:
-    """A number no widget owns, kept in the URL (left out at its default, 0)."""
+def _write(name: str, value) -> None:
+    """A value no widget owns, kept in the URL (left out when 0 or empty)."""
     if value:
         if st.query_params.get(name) != str(value):
             st.query_params[name] = str(value)

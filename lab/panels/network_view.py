@@ -20,7 +20,7 @@ from .latex import equations
 from .presenter import stage_keys
 from .your_turn import prepare_quiz, your_turn_panel
 
-SPEEDS = {"slow (2 s per stage)": 2.0, "normal (1 s)": 1.0, "fast (0.5 s)": 0.5}
+STAGE_PACES = {"slow (2 s per stage)": 2.0, "normal (1 s)": 1.0, "fast (0.5 s)": 0.5}
 # The options are the URL's values (?form=batch); the captions say what they mean.
 FORMS = {"sample": "one sample, column vectors", "batch": "a mini-batch, rows of a matrix"}
 LOSS_CONVENTION = (
@@ -68,7 +68,7 @@ def network_view(lab: Lab, view: View, presenter: bool = False) -> None:
     """Stage controls, the network at the current stage and its equations; in presenter
     mode also the keyboard (← → space)."""
     playing = bool(st.session_state.get("play_stages", False))
-    every = SPEEDS.get(st.session_state.get("speed"), 1.0) if playing else None
+    every = STAGE_PACES.get(st.session_state.get("speed"), 1.0) if playing else None
     st.fragment(run_every=every)(_stage_view)(lab, view, every, presenter)
 
 
@@ -90,7 +90,7 @@ def _stage_view(lab: Lab, view: View, every: float | None, presenter: bool = Fal
               icon=":material/chevron_right:", help="One stage forward")
     c3.toggle("Play", key="play_stages", help="Step through the stages one by one; the "
                                               "last stage stops the play")
-    c4.selectbox("Play speed", list(SPEEDS), index=1, key="speed", persist_state="session",
+    c4.selectbox("Play speed", list(STAGE_PACES), index=1, key="speed", persist_state="session",
                  label_visibility="collapsed", help="Time per stage while playing")
     # Stages count from 1, in the URL (?stage=5) as on screen; the heading names the stage.
     k = st.slider("Stage", 1, n, key="stage", persist_state="session",
@@ -123,7 +123,7 @@ def _stage_view(lab: Lab, view: View, every: float | None, presenter: bool = Fal
         if quizzing:
             your_turn_panel(lab, p, stage)
         st.info(LOSS_CONVENTION)
-    wanted = (SPEEDS.get(st.session_state.get("speed"), 1.0)
+    wanted = (STAGE_PACES.get(st.session_state.get("speed"), 1.0)
               if st.session_state.get("play_stages") else None)
     if wanted != every:  # Play, Pause or a new speed: restart the fragment's timer
         st.rerun(scope="app")

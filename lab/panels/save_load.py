@@ -1,31 +1,75 @@
 """Panel: save and load. Four downloads (weights and settings, training history, this
 stage's equations, a NumPy forward-pass script) and two uploads (weights, a dataset).
 
-Made for the sidebar (~260 px): full-width buttons, one column. The bytes come from
-:mod:`lab.io`; an upload is applied once, in its ``on_change`` callback (a file uploader
-keeps its file across reruns), and a bad file changes nothing: its message stays under
-the uploader, escaped, until the file is removed or replaced.
+Made for the sidebar (~260 px): full-width buttons, one column. The downloads are one small
+element of our own: a click sends which file and, while training plays, which step the
+player shows; the file of exactly that step comes back with the rerun (lab/downloads.py)
+and the browser saves it. An upload is applied once, in its ``on_change`` callback (a file
+uploader keeps its file across reruns), and a bad file changes nothing: its message stays
+under the uploader, escaped, until the file is removed or replaced.
 """
 
 from __future__ import annotations
 
+import base64
+
 import streamlit as st
 
+from ..downloads import FILES, make
 from ..io import (
     UploadError,
-    equations_markdown,
-    forward_script,
-    history_csv,
     load_dataset,
     load_weights,
     md_escape,
     parse_dataset,
     parse_weights,
     upload_bytes_limit,
-    weights_json,
 )
-from ..state import Lab, View
+from ..state import Lab
 from .common import stored_stage_index, stored_view
+
+DOWNLOADS_JS = """
+export default function ({ data, parentElement, setTriggerValue }) {
+  const R = (globalThis.__bplDownloads ??= { clicks: 0, saved: null });
+  const box = parentElement.querySelector(".bpl-downloads");
+  for (const [file, label] of data.buttons) {
+    let b = box.querySelector(`button[data-file="${file}"]`);
+    if (!b) {
+      b = document.createElement("button");
+      b.type = "button"; b.dataset.file = file;
+      b.onclick = () => setTriggerValue("get", {
+        file, at: globalThis.__bpl?.player?.frame?.() ?? null, nonce: `${Date.now()}-${++R.clicks}` });
+      box.appendChild(b);
+    }
+    if (b.textContent !== "⤓ " + label) b.textContent = "⤓ " + label;
+  }
+  const f = data.file;
+  const said = parentElement.querySelector(".bpl-downloads-said");
+  said.textContent = f && f.error ? f.error : "";
+  if (f && f.b64 && f.nonce !== R.saved) {
+    R.saved = f.nonce;
+    const bin = atob(f.b64), u8 = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) u8[i] = bin.charCodeAt(i);
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(new Blob([u8], { type: f.mime }));
+    a.download = f.name;
+    document.body.appendChild(a); a.click(); a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+    globalThis.__bplSaved = { name: f.name, step: f.step, nonce: f.nonce };
+  }
+}
+"""
+DOWNLOADS_HTML = "<div class='bpl-downloads'></div><div class='bpl-downloads-said' role='status'></div>"
+DOWNLOADS_CSS = (
+    ".bpl-downloads{display:flex;flex-direction:column;gap:.5rem}"
+    ".bpl-downloads button{font:inherit;font-size:.95rem;padding:.4rem .75rem;width:100%;"
+    "text-align:center;border-radius:.5rem;border:1px solid var(--st-border-color, #ccc);"
+    "background:var(--st-background-color, #fff);color:inherit;cursor:pointer}"
+    ".bpl-downloads button:hover{border-color:var(--st-primary-color, #1f5fbf)}"
+    ".bpl-downloads-said{color:#b71c1c;font-size:.9rem}")
+_DOWNLOADS = st.components.v2.component("backprop_lab.downloads", html=DOWNLOADS_HTML,
+                                        css=DOWNLOADS_CSS, js=DOWNLOADS_JS)
+_FILE = "_download"  # the file a click asked for, sent with the rerun's element data once
 
 UPLOADS = ("upload_weights", "upload_data")
 
@@ -66,34 +110,32 @@ def _show_result(key: str) -> None:
         st.success(md_escape(text), icon=":material/check_circle:")
 
 
-def save_load_panel(lab: Lab, view: View | None = None, stage_index: int | None = None) -> None:
-    """The downloads and uploads, one column. view, stage_index : what the step-by-step
-    view shows (default: read from its widgets' values in the session)."""
-    t = lab.trainer
-    st.caption(f"Downloads are of this moment: step {t.steps}, epoch {t.epoch}.")
-    common = {"width": "stretch", "on_click": "ignore", "icon": ":material/download:"}
+def _on_get(lab: Lab) -> None:
+    """A click on a download: make the file of the step the player shows (or of now)."""
+    req = (st.session_state.get("downloads") or {}).get("get")
+    if not isinstance(req, dict) or req.get("file") not in FILES:
+        return
+    nonce = str(req.get("nonce", ""))[:40]
     try:
-        weights = weights_json(lab.net, lab.settings, t.steps, t.epoch)
-    except ValueError:  # a NaN weight: JSON cannot hold it (training undoes such steps)
-        weights = None
-    st.download_button("Weights and settings", weights or b"",
-                       file_name="backprop-lab-weights.json", mime="application/json",
-                       key="download_weights", disabled=weights is None,
-                       help="JSON (schema: docs/weights-schema.md). Load it back below", **common)
-    # The files are made when clicked (callables), not on every rerun of the page.
-    st.download_button("Training history", lambda: history_csv(t.history, lab.net.L),
-                       file_name="backprop-lab-history.csv", mime="text/csv",
-                       key="download_history", help="CSV, one row per recorded epoch", **common)
-    view = view if view is not None else stored_view(lab)
-    k = int(stage_index if stage_index is not None else stored_stage_index())
-    st.download_button(f"Equations, stage {k + 1}", lambda: equations_markdown(lab, view, k),
-                       file_name=f"backprop-lab-stage-{k + 1}.md", mime="text/markdown",
-                       key="download_equations",
-                       help="Markdown: symbols, numbers and shapes as LaTeX", **common)
-    st.download_button("NumPy forward pass", lambda: forward_script(lab.net),
-                       file_name="backprop_lab_forward.py", mime="text/x-python",
-                       key="download_script",
-                       help="A Python script needing only numpy, with these weights", **common)
+        name, mime, raw = make(lab, req["file"], stored_view(lab), stored_stage_index(),
+                               req.get("at"))
+    except ValueError as e:  # a weight JSON cannot hold (NaN): training undoes such steps
+        st.session_state[_FILE] = {"nonce": nonce, "error": f"Not saved: {e}"}
+        return
+    st.session_state[_FILE] = {"nonce": nonce, "name": name, "mime": mime,
+                               "b64": base64.b64encode(raw).decode("ascii")}
+
+
+def save_load_panel(lab: Lab) -> None:
+    """The downloads and uploads, one column."""
+    t = lab.trainer
+    st.caption("Downloads are of the frame on screen: the step the player shows."
+               if lab.running else f"Downloads are of this moment: step {t.steps}, epoch "
+               f"{t.epoch}.")
+    k = stored_stage_index()
+    buttons = [[key, label.format(stage=k + 1)] for key, (label, _, _) in FILES.items()]
+    _DOWNLOADS(key="downloads", data={"buttons": buttons, "file": st.session_state.pop(_FILE, None)},
+               on_get_change=lambda: _on_get(lab))
     st.file_uploader("Load weights (.json)", type=["json"], key="upload_weights",
                      on_change=_on_upload, args=(lab, "upload_weights"),
                      help="A file saved above. Training restarts from its weights at epoch 0 "
@@ -102,6 +144,5 @@ def save_load_panel(lab: Lab, view: View | None = None, stage_index: int | None 
     st.file_uploader("Load a dataset (.csv)", type=["csv"], key="upload_data",
                      on_change=_on_upload, args=(lab, "upload_data"),
                      help="Header x1,x2,label; 10 to 5000 rows; x in [−5, 5]; two classes "
-                          "(numbers in numeric order, else text order: the first is class 0)")
+                          "(numbers in numeric order, else text order: the first is class 1)")
     _show_result("upload_data")
-    st.caption("Custom data is not in links: a link carries the dataset only by name.")

@@ -13,6 +13,7 @@ import streamlit as st
 
 from nncore import ACTIVATIONS, datasets
 
+from ..io import md_escape, use_upload
 from ..links import (
     BATCH_SIZES,
     EPOCHS_LIMIT,
@@ -23,7 +24,7 @@ from ..links import (
     SEED_MAX,
     TEST_FRACTION,
 )
-from ..state import DATA_FIELDS, Lab, Settings, change, reset
+from ..state import DATA_FIELDS, Lab, Settings, change, reset, use_data
 from .common import cached_data
 
 DEFAULT = Settings()
@@ -37,10 +38,13 @@ def _regenerate(lab: Lab) -> None:
 
 def _built_in(lab: Lab) -> None:
     """Leave uploaded data: back to the built-in set the widgets describe."""
-    lab.data = cached_data(lab.settings)
-    lab.custom_data_name = ""
-    reset(lab)
-    lab.notice = f"Back to the built-in {lab.settings.dataset} data; training was reset."
+    use_data(lab, cached_data(lab.settings), upload=False)
+    lab.notice = (f"Back to the built-in {lab.settings.dataset} data; training was reset. "
+                  f"\"Use the uploaded data again\" brings {lab.uploaded[0]} back.")
+
+
+def _uploaded(lab: Lab) -> None:
+    use_upload(lab)
 
 
 def _reset(lab: Lab) -> None:
@@ -97,9 +101,16 @@ def sidebar(lab: Lab) -> Settings:
                   lr=float(lr), batch_size=int(batch_size), momentum=float(momentum),
                   epochs_limit=int(epochs_limit))
     same_data = all(getattr(new, f) == getattr(lab.settings, f) for f in DATA_FIELDS)
-    if lab.custom_data_name and same_data:  # a changed data setting replaces it in this run
-        custom.caption(f"Training on **{lab.custom_data_name}** (uploaded under Save and "
-                       "load). Custom data is not in links.")
+    if lab.uploaded is None:
+        return new
+    name = md_escape(lab.uploaded[0])
+    if lab.using_upload and same_data:  # a changed data setting replaces it in this run
+        custom.caption(f"Training on your uploaded **{name}** (under Save and load), not "
+                       "the set above.")
         custom.button("Back to the built-in data", key="built_in_data", on_click=_built_in,
                       args=(lab,), width="stretch")
+    else:
+        custom.caption(f"Your uploaded **{name}** is kept.")
+        custom.button("Use the uploaded data again", key="uploaded_data", on_click=_uploaded,
+                      args=(lab,), width="stretch", icon=":material/upload_file:")
     return new

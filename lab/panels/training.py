@@ -11,36 +11,44 @@ from __future__ import annotations
 import streamlit as st
 
 from ..player.component import FEED, PLAYER
-from ..player.protocol import SPEEDS, player_state, prefetch
+from ..player.protocol import DEFAULT_RATE, STEP_RATES, prefetch, sync
 from ..player.view import player_data
 from ..state import Lab
-from ..training import pull, step_batch, step_epoch, to_screen, toggle
+from ..training import pull, settle, step_batch, step_epoch, toggle
+from .link import write_journal
 
-SPEED_KEY = "train_speed"
+RATE_KEY = "train_speed"
 PLAYER_SHOWN = "_player_shown"  # the Train tab has opened in this page: the player lives
 
 
-def _on_speed(lab: Lab) -> None:
-    to_screen(lab)  # while playing: the new speed starts from the frame on screen
-    player_state(lab).speed = float(st.session_state[SPEED_KEY])
+def rate() -> float:
+    """The speed in SGD steps per second: the value of the ``train_speed`` widget (kept
+    while the Train tab is closed)."""
+    return float(st.session_state.get(RATE_KEY, DEFAULT_RATE))
+
+
+def _on_rate(lab: Lab) -> None:
+    if lab.running:  # the player goes on from its frame at the new speed
+        sync(lab).new_stream(keep_marks=True)
+
+
+def _trigger(name: str):
+    return (st.session_state.get("live_player") or {}).get(name)
 
 
 def _on_pick(lab: Lab) -> None:
     """A click on a training point of the decision map picks it for the step-by-step tab."""
-    i = (st.session_state.get("live_player") or {}).get("pick")
+    i = _trigger("pick")
     if isinstance(i, int) and 0 <= i < lab.data.X_train.shape[0]:
         st.session_state["sample_index"] = i
 
 
 def _on_pull(lab: Lab) -> None:
-    req = (st.session_state.get("live_feed") or {}).get("pull")
-    pull(lab, player_state(lab), req)
+    pull(lab, (st.session_state.get("live_feed") or {}).get("pull"), rate())
 
 
 def training_panel(lab: Lab) -> None:
     """The controls (the player and its feed follow the tabs: :func:`player_panel`)."""
-    ps = player_state(lab)
-    st.session_state.setdefault(SPEED_KEY, int(ps.speed))
     c = st.columns([1.1, 1, 1.2, 3.2], vertical_alignment="bottom")
     c[0].button("Pause" if lab.running else "Play", key="play", on_click=toggle, args=(lab,),
                 icon=":material/pause:" if lab.running else ":material/play_arrow:",
@@ -50,33 +58,36 @@ def training_panel(lab: Lab) -> None:
                 help="One mini-batch SGD step")
     c[2].button("Step epoch", key="step_epoch", on_click=step_epoch, args=(lab,),
                 width="stretch", help="Train to the end of the current epoch")
-    c[3].select_slider("Speed (SGD steps per second)", SPEEDS, key=SPEED_KEY,
-                       on_change=_on_speed, args=(lab,), format_func=lambda v: f"{v:,}",
+    c[3].select_slider("Speed (SGD steps per second)", STEP_RATES, value=DEFAULT_RATE,
+                       key=RATE_KEY, on_change=_on_rate, args=(lab,), persist_state="session",
+                       bind="query-params",
+                       format_func=str,  # also its text in the address: ?train_speed=3000
                        help="1 shows every step in slow motion; above 60 steps/s each "
                             "frame shows several steps")
-    ps.speed = float(st.session_state[SPEED_KEY])
     t = lab.trainer
     if t.diverged and not lab.running:  # (while running: the player has not got there)
         st.error(t.message + " Press **Reset weights** in the sidebar to start again.",
                  icon=":material/error:")
 
 
-def player_panel(lab: Lab, visible: bool) -> None:
+def player_panel(lab: Lab, visible: bool, scale: float = 1.0) -> None:
     """The player and its feed, below the tabs: drawn on every run from the first time
     the Train tab opens (``visible``), hidden while another tab is open. Tabs are lazy (a
     closed tab's elements leave the page), so inside the Train tab the player would be
     mounted again each time Train reopens; here it is mounted once per page. It neither
-    pulls nor draws while hidden (player.js), so a hidden player costs nothing."""
+    pulls nor draws while hidden (player.js), so a hidden player costs nothing.
+    ``scale``: the size of its text (presenter mode)."""
     if visible:
         st.session_state[PLAYER_SHOWN] = True
     if not st.session_state.get(PLAYER_SHOWN):
         return  # the first page load stays as light as before
-    ps = player_state(lab)
     sample = st.session_state.get("sample_index")
     with st.container(key="player_box"):
-        PLAYER(key="live_player", data=player_data(lab, ps, sample if isinstance(sample, int)
-                                                   else None),
-               on_pick_change=lambda: _on_pick(lab))
+        PLAYER(key="live_player",
+               data=player_data(lab, rate(), sample if isinstance(sample, int) else None, scale),
+               on_pick_change=lambda: _on_pick(lab),
+               on_settle_change=lambda: settle(lab, _trigger("settle")),
+               on_resync_change=lambda: None)  # the rerun itself brings the page
         _feed(lab)
     # (a <style>-only st.html goes to the page's event container, not next to the player)
     st.html("<style>.st-key-player_box{display:none}</style>" if not visible
@@ -85,16 +96,7 @@ def player_panel(lab: Lab, visible: bool) -> None:
 
 @st.fragment
 def _feed(lab: Lab) -> None:
-    ps = player_state(lab)
-    ps.sync(lab)
-    if ps.stopped_running and not lab.running:
-        # the last pull hit the epoch limit or diverged: redraw the page (button, message)
-        ps.stopped_running = False
-        st.rerun(scope="app")
-    if ps.stale_player:
-        # the player asked for another run's snapshots: it missed the full rerun that
-        # carried the new run (interrupted under load); draw the page again
-        ps.stale_player = False
-        st.rerun(scope="app")
+    ps = sync(lab)
     FEED(key="live_feed", data=ps.reply, height=0, on_pull_change=lambda: _on_pull(lab))
-    prefetch(lab, ps)  # the reply has left: train what the next pull will ask for
+    write_journal(lab)  # a setting changed while playing starts where the player restarted
+    prefetch(lab, rate())  # the reply has left: train what the next pull will ask for

@@ -1,4 +1,7 @@
-"""The player's two Streamlit elements, registered once at import (see __init__.py)."""
+"""The player's two Streamlit elements, registered once at import (see __init__.py).
+
+The player's script is one module joined from js/: the wire format, the network's forward
+pass, the drawing, then the player itself (the only file with an export)."""
 
 from __future__ import annotations
 
@@ -6,14 +9,15 @@ from pathlib import Path
 
 import streamlit as st
 
-_HERE = Path(__file__).resolve().parent
+_JS = Path(__file__).resolve().parent / "js"
+PLAYER_SCRIPT = ("wire.js", "net.js", "draw.js", "player.js")
 
 
 def _read(name: str) -> str:
-    return (_HERE / name).read_text(encoding="utf-8")
+    return (_JS / name).read_text(encoding="utf-8")
 
 
-PLAYER = st.components.v2.component("backprop_lab.player", html=_read("player.html"),
-                                    css=_read("player.css"), js=_read("player.js"))
+PLAYER = st.components.v2.component(
+    "backprop_lab.player", html=_read("player.html"), css=_read("player.css"),
+    js="\n".join(_read(name) for name in PLAYER_SCRIPT))
 FEED = st.components.v2.component("backprop_lab.feed", js=_read("feed.js"))
-

@@ -12,9 +12,10 @@ import base64
 
 import numpy as np
 
-from .protocol import PlayerState, flags_of, interval_for, stride_for, to_f32
+from ..state import Lab
+from .protocol import finished, interval_for, stride_for, sync
+from .wire import metrics_row, to_f32
 
-EXTENT = 1.3  # the plane drawn: [-1.3, 1.3]², where every dataset lives
 GRID = 50  # the maps' resolution in the browser (each frame: one forward pass of 2,500 points)
 HISTORY_POINTS = 500  # epochs of history sent on a full rerun (thinned evenly)
 
@@ -23,62 +24,66 @@ def b64(a: np.ndarray) -> str:
     return base64.b64encode(np.ascontiguousarray(a).tobytes()).decode("ascii")
 
 
-def _history(lab, ps: PlayerState) -> dict:
-    """Per-epoch metrics (epoch 0 first when known), as float32 rows of
-    [train loss, test loss, train acc, test acc, ‖∂L/∂W¹‖, ‖∂L/∂W²‖, ‖∂L/∂W³‖, sat¹, sat²]."""
-    h = lab.trainer.history
-    rows, epochs = [], []
-    if ps.first_epoch is not None:
-        m = ps.first_epoch
-        epochs.append(0)
-        rows.append([m["train_loss"], _nan(m["test_loss"]), m["train_acc"], _nan(m["test_acc"]),
-                     *m["grad_norm"], *m["saturation"]])
-    for i, e in enumerate(h.epoch):
-        epochs.append(e)
-        rows.append([h.train_loss[i], h.test_loss[i] if h.test_loss else np.nan,
-                     h.train_acc[i], h.test_acc[i] if h.test_acc else np.nan,
-                     *h.grad_norm[i], *h.saturation[i]])
+def _history(lab: Lab) -> dict:
+    """Per-epoch metrics, epoch 0 (the run's start) first, as float32 rows in wire order
+    (wire.metrics_row)."""
+    t = lab.trainer
+    h = t.history
+    epochs = [0] + list(h.epoch)
+    rows = [metrics_row(t.initial_metrics)]
+    for i in range(len(h.epoch)):
+        rows.append(metrics_row({
+            "train_loss": h.train_loss[i], "test_loss": h.test_loss[i] if h.test_loss else None,
+            "train_acc": h.train_acc[i], "test_acc": h.test_acc[i] if h.test_acc else None,
+            "grad_norm": h.grad_norm[i], "saturation": h.saturation[i]}))
     if len(epochs) > HISTORY_POINTS:
         keep = np.unique(np.linspace(0, len(epochs) - 1, HISTORY_POINTS).round().astype(int))
         epochs = [epochs[i] for i in keep]
         rows = [rows[i] for i in keep]
-    table = to_f32(np.array(rows, dtype=np.float64).reshape(len(rows), 9))
-    return {"n": len(epochs), "epoch": b64(np.array(epochs, "<u4")), "rows": b64(table)}
+    return {"n": len(epochs), "epoch": b64(np.array(epochs, "<u4")),
+            "rows": b64(to_f32(np.array(rows, dtype=np.float64)))}
 
 
-def _nan(v) -> float:
-    return float("nan") if v is None else float(v)
+def status(lab: Lab) -> str:
+    """Why training stopped, once it has (while playing the player may not have got there)."""
+    t = lab.trainer
+    if lab.running:
+        return ""
+    if t.diverged:
+        return t.message
+    if finished(lab):
+        return (f"Reached the epoch limit ({lab.settings.epochs_limit}). Raise 'Stop after "
+                "epoch' in the sidebar to train on.")
+    return ""
 
 
-def player_data(lab, ps: PlayerState, sample: int | None = None) -> dict:
-    """The player element's JSON: everything but the live snapshots."""
-    ps.sync(lab)
+def player_data(lab: Lab, rate: float, sample: int | None = None, scale: float = 1.0) -> dict:
+    """The player element's JSON: everything but the live snapshots. ``rate``: the speed
+    in steps/s; ``sample``: the training row picked in the step-by-step view (ringed on the
+    map); ``scale``: the size of the canvas text (1.35 in presenter mode)."""
+    ps = sync(lab)
     d, t = lab.data, lab.trainer
     X = np.vstack([d.X_train, d.X_test])
     y = np.concatenate([d.y_train, d.y_test])
-    status = ""  # while running, the trainer may have finished ahead of the screen
-    if not lab.running and t.diverged:
-        status = t.message
-    elif not lab.running and t.epoch >= lab.settings.epochs_limit:
-        status = (f"Reached the epoch limit ({lab.settings.epochs_limit}). Raise 'Stop after "
-                  "epoch' in the sidebar to train on.")
     return {
-        "v": 1,
-        "gen": lab.generation,
+        "v": 2,
+        "run": lab.generation,
+        "stream": ps.stream,
+        "settled": ps.settled,
         "activation": lab.net.activation,
         "sizes": list(lab.net.sizes),
-        "extent": EXTENT,
+        "extent": d.extent,
         "grid": GRID,
         "points": {"n_train": int(d.X_train.shape[0]), "x": b64(X.astype("<f8")),
                    "y": b64(y.astype(np.uint8))},
         "state": {"step": t.steps, "epoch": t.epoch, "theta": b64(lab.net.get_flat())},
-        "history": _history(lab, ps),
-        "flags": flags_of(lab),
+        "history": _history(lab),
         "running": bool(lab.running),
-        "speed": ps.speed,
-        "stride": stride_for(ps.speed),
-        "interval": interval_for(ps.speed),
+        "speed": rate,
+        "stride": stride_for(rate),
+        "interval": interval_for(rate),
         "limit": lab.settings.epochs_limit,
-        "status": status,
+        "status": status(lab),
         "sample": sample,
+        "scale": scale,
     }

@@ -1,0 +1,46 @@
+"""Rebuild a run from a link: its start weights, its journal, then its steps.
+
+Training is deterministic for given data and settings, so replaying what the journal
+says happened (lab/journal.py), with the same functions the app used, gives the same
+weights, counters and history bit for bit. Pure: no Streamlit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nncore import MLP
+
+from .journal import OneStep, Trained
+from .state import Lab, View, apply_one_step, hand_settings, start_from
+
+
+def replay(lab: Lab, steps: int, entries=(), start: np.ndarray | None = None) -> str:
+    """Train ``lab`` (at its settings, a fresh run) up to ``steps``, through the journal
+    ``entries``, from the weights ``start`` (``MLP.get_flat`` order) when given. Returns
+    '' or a message saying what could not be replayed (training that diverged, a single
+    step on rows outside the data)."""
+    if start is not None:
+        net = MLP(lab.net.sizes, lab.net.activation)
+        net.set_flat(start)
+        start_from(lab, net.W, net.b)
+    t, n = lab.trainer, lab.data.X_train.shape[0]
+    done = []
+    for e in entries:
+        if isinstance(e, Trained):
+            t.lr, t.batch_size, t.momentum = e.lr, e.batch_size, e.momentum
+            t.step(max(0, e.until - t.steps))
+        elif isinstance(e, OneStep):
+            if max(e.rows) >= n:
+                return (f"The link's single SGD step uses training row {max(e.rows)}, but "
+                        f"this data has {n} rows: it was left out.")
+            t.step(max(0, e.at - t.steps))
+            apply_one_step(lab, View("sample" if len(e.rows) == 1 else "batch",
+                                     np.array(e.rows)), lr=e.lr)
+        done.append(e)
+        if t.diverged:
+            break
+    lab.journal.entries = done  # as it was recorded (setting each span's settings did not)
+    hand_settings(lab)
+    t.step(max(0, steps - t.steps))
+    return ("Replaying the link's training diverged: " + t.message) if t.diverged else ""
