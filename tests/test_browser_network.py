@@ -112,27 +112,33 @@ def test_clicking_a_point_shows_that_sample_at_once(streamlit_server: str, brows
 
 @pytest.mark.browser
 def test_play_keeps_slider_heading_and_picture_in_step(streamlit_server: str, browser) -> None:
+    """While the stages play, every state the page shows (checked at each animation frame,
+    in the page) has the "k/12" caption and the heading at the same stage, and each stage
+    reaches a frame where the slider agrees too (it follows a moment later: the widget
+    animates to its new value)."""
     context, page = _open(browser, streamlit_server, {"width": 1280, "height": 800})
     try:
-        stages = build_stages(3)
+        titles = [s.title.split(":")[0] for s in build_stages(3)]
+        page.evaluate("""(titles) => { const w = globalThis; w.__seen = {}; w.__bad = [];
+          const tick = () => {
+            const h = [...document.querySelectorAll('h4')].map(e => e.innerText);
+            const m = document.body.innerText.match(/(\\d+)\\/12 ·/);
+            const v = document.querySelector(
+                '[data-testid="stMain"] [data-testid="stSlider"] input[type="range"]');
+            const idle = document.querySelector("[data-test-script-state='notRunning']");
+            if (m && v && idle) {
+              const k = +m[1];
+              if (!h.some(x => x.includes(titles[k - 1]))) w.__bad.push([k, +v.value, h]);
+              else if (k === +v.value) w.__seen[k] = 1;
+            }
+            if (!w.__stopSeen) requestAnimationFrame(tick); };
+          requestAnimationFrame(tick); }""", titles)
         page.get_by_text("Play", exact=True).click()
-        seen = set()
-        for _ in range(50):  # ~7.5 s at the normal speed of 1 s per stage
-            page.wait_for_timeout(150)
-            state = page.evaluate("""() => {
-                const h = [...document.querySelectorAll('h4')].map(e => e.innerText);
-                const m = document.body.innerText.match(/(\\d+)\\/12 ·/);
-                const v = document.querySelector(
-                    '[data-testid="stMain"] [data-testid="stSlider"] input[type="range"]');
-                return [h, m && +m[1], v && +v.value];
-            }""")
-            headings, caption, slider = state
-            if caption is None or slider is None:
-                continue
-            title = stages[caption - 1].title
-            if caption == slider + 1 and any(title.split(":")[0] in h for h in headings):
-                seen.add(caption)
-        assert len(seen) >= 4, f"play did not move through the stages in step: {sorted(seen)}"
+        page.wait_for_function("() => Object.keys(globalThis.__seen).length >= 5",
+                               timeout=120_000)
+        page.evaluate("() => { globalThis.__stopSeen = true; }")
+        bad = page.evaluate("() => globalThis.__bad")
+        assert not bad, f"stage caption and heading disagreed: {bad[:5]}"
         assert page.locator(EXCEPTION).count() == 0
     finally:
         context.close()

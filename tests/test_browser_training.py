@@ -96,9 +96,12 @@ def choose(page, label: str, option: str) -> None:
     wait_for_app(page)
 
 
-def count_changes(page, seconds: float) -> tuple[int, int]:
+def count_changes(page, frames: int) -> tuple[int, int]:
+    """Changed decision maps over the next ``frames`` animation frames (waits on the frame
+    count, not on the clock: a busy machine draws fewer frames a second, never fewer
+    frames)."""
     page.evaluate(COUNT_CHANGES)
-    page.wait_for_timeout(seconds * 1000)
+    page.wait_for_function(f"() => globalThis.__frm >= {frames}", timeout=120_000)
     page.evaluate("() => { globalThis.__stopCount = true; }")
     return page.evaluate("() => [globalThis.__chg, globalThis.__frm]")
 
@@ -110,15 +113,16 @@ def test_frames_change_while_playing_and_stop_when_paused(streamlit_server: str,
     assert s0["step"] == 0 and s0["mounts"] == 1 and s0["exact"]
     assert page.locator("[data-counter='Epoch']").inner_text() == "0"
     play(page)
-    page.wait_for_timeout(1000)
-    changed, frames = count_changes(page, 3.0)
-    assert changed >= 45, f"only {changed} changed frames of {frames} in 3 s while playing"
-    assert state(page)["step"] > 100
+    page.wait_for_function("() => __bpl.player.shown.step > 100", timeout=30_000)
+    changed, frames = count_changes(page, 90)
+    # each frame shows the next snapshot (a stall now and then is allowed: the frame rate
+    # itself is benchmarks/bench_browser.py's to measure)
+    assert changed >= 45, f"only {changed} changed frames of {frames} while playing"
     screenshot(page, "training_playing")
     pause(page)
     held = state(page)
-    changed, frames = count_changes(page, 1.5)
-    assert changed <= 1 and frames > 20, (changed, frames)
+    changed, frames = count_changes(page, 60)
+    assert changed <= 1, (changed, frames)
     after = state(page)
     assert after["step"] == held["step"] and after["drawn"] == held["drawn"]
     assert page.locator("[data-counter='Steps']").inner_text() == f"{held['step']:,}"
