@@ -7,12 +7,11 @@ import streamlit as st
 from lab.links import TABS
 from lab.panels.common import apply_settings, get_lab
 from lab.panels.gradcheck_panel import gradcheck_panel
+from lab.panels.keys import on_key
 from lab.panels.lesson import lesson_panel, lesson_view
 from lab.panels.link import copy_link_button, open_link, settle_link
-from lab.panels.network_view import form_picker, network_view
-from lab.panels.one_step import one_step_panel
-from lab.panels.presenter import presenter_style, presenter_toggle
-from lab.panels.sample_picker import sample_picker
+from lab.panels.network_view import step_view
+from lab.panels.presenter import presenter_keys, presenter_style, presenter_toggle
 from lab.panels.save_load import save_load_panel
 from lab.panels.sidebar import sidebar
 from lab.panels.training import player_panel, training_panel
@@ -38,6 +37,7 @@ with st.sidebar:  # the title lives in the sidebar: the main area starts with th
 presenter = presenter_toggle()
 if presenter:
     presenter_style()
+    presenter_keys(lambda name: on_key(lab, name))
 apply_settings(lab, sidebar(lab))
 with st.sidebar.expander("Save and load", icon=":material/save:"):
     save_load_panel(lab)  # the view and stage: from the step view's widgets
@@ -54,20 +54,7 @@ if lab.running and not train_tab.open:
     pause(lab)
 if step_tab.open:
     with step_tab:
-        form = form_picker()
-        picture = st.container()
-        # In presenter mode the picker and the single step stay drawn (their widgets own
-        # the sample) but hidden: the projector shows the stages and their controls only.
-        with st.container(key="presenter_hidden" if presenter else "below_picture"):
-            pick, step = st.columns([1, 1])
-            with pick:
-                st.markdown("##### What flows through")
-                view = sample_picker(lab, form)  # read before anything showing it is drawn
-            with step:
-                st.markdown("##### One step of gradient descent")
-                one_step_panel(lab, view)
-        with picture:
-            network_view(lab, view, presenter)
+        step_view(lab, presenter)
 if lesson_tab.open:
     with lesson_tab:
         lesson_panel(lab, lesson_view(lab), bind="query-params")
@@ -80,5 +67,6 @@ if check_tab.open:
 if doc_tab.open:
     with doc_tab:
         st.markdown(DERIVATION.read_text(encoding="utf-8"))
-player_panel(lab, train_tab.open, 1.35 if presenter else 1.0)  # below the tabs: mounted once, hidden on other tabs
+# below the tabs: mounted once, hidden on other tabs
+player_panel(lab, train_tab.open, 1.35 if presenter else 1.0)
 settle_link(lab)

@@ -253,14 +253,22 @@ def _sample(stage: Stage, p: PassData) -> list[Equation]:
 def _update(p: PassData, n: list[int]) -> list[Equation]:
     eqs = []
     for k in range(1, p.L + 1):
-        for name, old, grad, new in (("W", p.W[k - 1], p.dW[k - 1], p.W_new[k - 1]),
-                                     ("b", p.b[k - 1], p.db[k - 1], p.b_new[k - 1])):
-            s = _sym(name, k)
-            eqs.append(Equation(
-                rf"{s} \leftarrow {s} - \gamma {_dL(s)}",
-                stacked([mat(old), rf"- {num(p.lr)}\,{mat(grad)}"], mat(new)),
-                rf"\gamma = {num(p.lr)},\ {s} \in "
-                + (R(n[k], n[k - 1]) if name == "W" else R(n[k], 1))))
+        eqs += update_equations(k, p.W[k - 1], p.dW[k - 1], p.W_new[k - 1], p.b[k - 1],
+                                p.db[k - 1], p.b_new[k - 1], p.lr)
+    return eqs
+
+
+def update_equations(q: int, W, dW, W_new, b, db, b_new, lr: float) -> list[Equation]:
+    """W^(q) ← W^(q) − γ ∂L/∂W^(q) and the same for b^(q), with the numbers: W, dW, W_new
+    of shape (n_q, n_{q-1}); b, db, b_new of shape (n_q,); lr the learning rate γ."""
+    eqs = []
+    for name, old, grad, new in (("W", W, dW, W_new), ("b", b, db, b_new)):
+        s = _sym(name, q)
+        shape = np.shape(old) if name == "W" else (np.shape(old)[0], 1)
+        eqs.append(Equation(
+            rf"{s} \leftarrow {s} - \gamma {_dL(s)}",
+            stacked([mat(old), rf"- {num(lr)}\,{mat(grad)}"], mat(new)),
+            rf"\gamma = {num(lr)},\ {s} \in {R(*shape)}"))
     return eqs
 
 

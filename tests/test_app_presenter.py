@@ -10,7 +10,7 @@ def test_presenter_link_turns_it_on_with_the_keyboard_listener():
     assert at.query_params["presenter"] == "true"
     assert at.toggle(key="presenter").value is True
     keys = [c.key for c in at.get("bidi_component")]
-    assert "stage_keys" in keys
+    assert "presenter_keys" in keys
     assert any("font-size: 19px" in h.proto.body for h in at.get("html"))
 
 
@@ -20,23 +20,56 @@ def test_presenter_toggle_hides_the_picker_but_keeps_its_value():
     at.toggle(key="presenter").set_value(True).run()
     assert at.session_state["sample_index"] == 9
     assert any(getattr(c, "key", None) == "presenter_hidden" for c in at.get("flex_container"))
-    assert "stage_keys" in [c.key for c in at.get("bidi_component")]
+    assert "presenter_keys" in [c.key for c in at.get("bidi_component")]
     at.toggle(key="presenter").set_value(False).run()
-    assert "stage_keys" not in [c.key for c in at.get("bidi_component")]
+    assert "presenter_keys" not in [c.key for c in at.get("bidi_component")]
 
 
 def test_keyboard_commands_move_and_play(monkeypatch):
     state = {"stage": 5, "play_stages": False}
     monkeypatch.setattr(network_view.st, "session_state", state)
-    network_view._on_key(12, "next")
+    network_view.on_key(12, "next")
     assert state["stage"] == 6
-    network_view._on_key(12, "prev")
-    network_view._on_key(12, "prev")
+    network_view.on_key(12, "prev")
+    network_view.on_key(12, "prev")
     assert state["stage"] == 4
-    network_view._on_key(12, "play")
+    network_view.on_key(12, "play")
     assert state["play_stages"] is True
-    network_view._on_key(12, "play")
+    network_view.on_key(12, "play")
     assert state["play_stages"] is False
     state["stage"] = 12
-    network_view._on_key(12, "next")
+    network_view.on_key(12, "next")
     assert state["stage"] == 12
+
+
+def test_presenter_keys_work_on_every_tab(monkeypatch):
+    import streamlit
+
+    from lab.panels import keys
+    from lab.state import new_lab
+    lab = new_lab()
+    state = {"tab": "Lesson", "lesson": 3}
+    monkeypatch.setattr(streamlit, "session_state", state)
+    keys.on_key(lab, "next")
+    keys.on_key(lab, "next")
+    keys.on_key(lab, "prev")
+    assert state["lesson"] == 4
+    state["tab"] = "Train"
+    keys.on_key(lab, "step")  # . : one SGD step
+    assert lab.trainer.steps == 1 and not lab.running
+    keys.on_key(lab, "play")  # space: play, and again: pause
+    assert lab.running
+    keys.on_key(lab, "play")
+    assert not lab.running
+    state.update(tab="Backprop, step by step", stage=2)
+    keys.on_key(lab, "next")
+    assert state["stage"] == 3
+
+
+def test_the_question_mark_lists_the_keys(monkeypatch):
+    at = open_link({"presenter": "true"})
+    at.session_state["_keys_help"] = True  # what the "?" key's callback sets
+    at.run()
+    assert not at.exception
+    table = at.table[0].value
+    assert list(table["key"]) == ["←  →", "space", ".", "?"]

@@ -13,7 +13,7 @@ from browser_util import EXCEPTION, screenshot, wait_for_app
 
 from lab.player.wire import Format
 from lab.state import Settings, new_lab
-from nncore import ACTIVATIONS, MLP, datasets
+from nncore import ACTIVATIONS, MLP
 
 STATE = """() => { const p = globalThis.__bpl?.player; if (!p || !p.shown) return null;
   return { mounts: __bpl.mounts, drawn: p.drawn, step: p.shown.step, epoch: p.shown.epoch,

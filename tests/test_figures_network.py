@@ -1,12 +1,18 @@
 """The network figure builder: structure, encodings, one stage per figure, payload."""
 
 import numpy as np
-import plotly.graph_objects as go
 import pytest
 from plotly.colors import sample_colorscale
 
-from lab.figures.network import PENDING, _luminance, network_figure, stage_caption, weights_figure
-from lab.figures.style import DIVERGING, NEG, POS
+from lab.figures.network import (
+    PENDING,
+    layer_heading,
+    network_figure,
+    node_name,
+    pass_spans,
+    stage_caption,
+)
+from lab.figures.style import DIVERGING, NEG, POS, contrast, fill, ink_on
 from lab.passdata import compute_pass
 from lab.stages import build_stages
 from nncore import MLP, datasets
@@ -66,16 +72,26 @@ def test_edge_colour_is_sign_and_width_grows_with_abs_weight(setup):
     assert np.all(np.diff(widths[order]) >= -1e-12)
 
 
-def test_node_colours_encode_the_values(setup):
+def test_node_colours_encode_the_values_on_one_scale_for_the_whole_pass(setup):
     _net, _stages, p, _ = setup
     nodes = frame(p, "z2").data[N_EDGES]
-    values = [p.A[0][0], p.A[1][0], p.Z[1][0]]  # x, a1 shown; layer 2 shows z2; output pending
-    span = max(np.max(np.abs(np.concatenate(values))), 1e-9)
-    expected = [sample_colorscale(DIVERGING, [0.5 + 0.5 * v / span])[0]
-                for v in np.concatenate(values)]
+    values = np.concatenate([p.A[0][0], p.A[1][0], p.Z[1][0]])  # x, a1; z2; output pending
+    every = np.concatenate([p.A[0][0], p.A[1][0], p.A[2][0], *[z[0] for z in p.Z]])
+    span = max(np.max(np.abs(every)), 1.0)  # every value of the pass (tanh: at least 1)
+    assert pass_spans(p)["value"] == pytest.approx(span)
+    expected = [sample_colorscale(DIVERGING, [0.5 + 0.5 * v / span])[0] for v in values]
     assert list(nodes.marker.color[:9]) == expected
     assert list(nodes.marker.color[9:]) == [PENDING, PENDING]
     assert list(nodes.text[5:9]) == [f"{v:.2f}" for v in p.Z[1][0]]
+
+
+def test_a_value_keeps_its_colour_from_stage_to_stage(setup):
+    """x₁'s node is the same colour at every stage of a pass (it was rescaled per stage)."""
+    _, stages, p, b = setup
+    for pas in (p, b):
+        colours = {network_figure(pas, stages, active=k).data[N_EDGES].marker.color[0]
+                   for k in range(len(stages))}
+        assert len(colours) == 1, colours
 
 
 def test_forward_lights_the_feeding_edges_backward_the_outgoing_ones(setup):
@@ -102,25 +118,53 @@ def test_backward_nodes_show_delta_and_gradient_stage_shows_gradients(setup):
     assert [e.line.color for e in grads] == [POS if v >= 0 else NEG for v in g]
 
 
-def test_colour_scale_follows_the_stage(setup):
+def test_colour_bars_span_each_quantity_of_the_pass(setup):
     _, stages, p, _ = setup
+    spans = pass_spans(p)
     for k, stage in enumerate(stages):
         fig = network_figure(p, stages, active=k)
-        scale = fig.data[N_EDGES + 1].marker
-        shown = [p.node_values(kind, q) for q, kind in enumerate(stage.shows) if kind]
-        span = max(float(np.max(np.abs(np.concatenate(shown)))), 1e-9)
-        if {kd for kd in stage.shows if kd} == {"a"}:
-            span = max(span, 1.0)  # tanh activations: the whole range −1 … 1
-        assert (scale.cmin, scale.cmax) == pytest.approx((-span, span)), stage.key
+        bars = [t.marker for t in fig.data if t.marker and t.marker.showscale]
+        got = {b.colorbar.title.text: (b.cmin, b.cmax) for b in bars}
+        assert got["x, z, a"] == pytest.approx((-spans["value"], spans["value"])), stage.key
+        if "delta" in stage.shows:
+            assert got["δ"] == pytest.approx((-spans["delta"], spans["delta"])), stage.key
+        else:
+            assert "δ" not in got, stage.key
 
 
-def test_numbers_on_dark_nodes_are_white_and_on_light_nodes_dark(setup):
+def test_every_text_on_any_fill_of_the_scale_is_readable():
+    """WCAG AA: at least 4.5:1 between a node's number and its fill, for every colour the
+    scale can produce (black or white text, whichever contrasts more)."""
+    worst = min(contrast(fill(t), ink_on(fill(t))) for t in np.linspace(-1, 1, 2001))
+    assert worst >= 4.5, worst
+
+
+def test_numbers_take_the_ink_that_contrasts_more(setup):
     _, stages, p, _ = setup
     for k in range(len(stages)):
         nodes = network_figure(p, stages, active=k).data[N_EDGES]
-        for fill, ink, text in zip(nodes.marker.color, nodes.textfont.color, nodes.text):
+        for colour, ink, text in zip(nodes.marker.color, nodes.textfont.color, nodes.text):
             if text:
-                assert (ink == "white") == (_luminance(fill) < 0.21), (k, fill, ink)
+                assert ink == ink_on(colour) and contrast(colour, ink) >= 4.5, (k, colour)
+
+
+def test_nodes_and_layers_are_named_for_what_they_show():
+    assert [node_name(1, 0, 3, k, False) for k in ("z", "a", "delta")] == ["z₁⁽¹⁾", "a₁⁽¹⁾",
+                                                                           "δ₁⁽¹⁾"]
+    assert node_name(3, 1, 3, "a", False) == "ŷ₂" and node_name(0, 0, 3, "a", True) == "X₁"
+    assert node_name(2, 3, 3, "delta", True) == "ΣΔ₄⁽²⁾"
+    assert layer_heading(1, 3, "z", False) == "layer 1<br><b>z⁽¹⁾</b>"
+    assert layer_heading(3, 3, "delta", True) == "output<br><b>1ᵀΔ⁽³⁾</b>"
+    assert layer_heading(2, 3, "", False) == "layer 2<br><b>—</b>"
+
+
+def test_the_heading_and_names_follow_the_stage(setup):
+    _, stages, p, _ = setup
+    texts = lambda key: [a.text for a in network_figure(
+        p, stages, active=[s.key for s in stages].index(key)).layout.annotations]
+    assert "z₂⁽¹⁾" in texts("z1") and "a₂⁽¹⁾" in texts("a1")
+    assert "δ₂⁽¹⁾" in texts("delta1") and "a₂⁽¹⁾" not in texts("delta1")
+    assert "output<br><b>δ⁽³⁾</b>" in texts("delta3")
 
 
 def test_caption_uses_the_notation_of_the_form(setup):
@@ -142,11 +186,3 @@ def test_hover_gives_exact_numbers(setup):
                       and "∂L/∂w" in t.hovertext[0]).hovertext
     assert len(edge_hover) == N_EDGES
     assert f"= {net.W[0][0, 0]:.4g}" in edge_hover[0]
-
-
-def test_weights_figure(setup):
-    net, _, _, _ = setup
-    fig = weights_figure(net.W, net.b, "tanh")
-    assert sum(t.mode == "lines" for t in fig.data) == N_EDGES
-    assert len(fig.to_json()) < 20_000
-    go.Figure(fig.to_dict())  # built without validation: it must still be valid

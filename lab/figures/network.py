@@ -1,38 +1,43 @@
 """The network picture: layers of nodes and weighted edges, at one stage of the pass.
 
 Pure: a :class:`lab.passdata.PassData` and the stage list in, a Plotly figure out.
-Nodes are filled with the value of the stage's quantity (z, a or δ) on the
-diverging orange–white–blue scale and carry the number itself; edges are blue
-for w > 0 and orange for w < 0, their width ∝ |w|. The stage being computed is
-lit: forward stages light the edges of W^(q) feeding layer q, backward stages
-the edges of W^(q+1) that carry δ^(q+1) back, so the error signal visibly moves
-right to left. The app steps through the stages (its Play advances the stage on the
-server), so the picture, the equations and the stage controls never disagree.
+Nodes are filled with the value of the stage's quantity on the diverging orange–white–blue
+scale and carry the number itself; every node and layer heading is named for what it shows
+at that stage (z, a, δ; in the batch form Z, A and 1ᵀΔ). Two colour scales, each fixed
+for the whole pass so a value keeps its colour as you step: one for the values (x, z, a,
+ŷ), one for the error signals δ. Edges are blue for w > 0 and orange for w < 0, their
+width ∝ |w|. The stage being computed is lit: forward stages light the edges of W^(q)
+feeding layer q, backward stages the edges of W^(q+1) that carry δ^(q+1) back, so the
+error signal visibly moves right to left.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import sample_colorscale
 
 from ..passdata import PassData
 from ..stages import SUB, Stage, sup
-from .style import (
-    DIVERGING,
-    HIGHLIGHT,
-    INK,
-    MUTED,
-    NEG,
-    POS,
-    SMALL_FONT,
-    base_layout,
-    fast_figure,
-)
+from .style import DIVERGING, HIGHLIGHT, INK, NEG, POS, SMALL_FONT, base_layout, fill, ink_on
 
 PENDING = "#e6e6e6"  # a node whose value is not computed yet at this stage
-NODE_SIZE = 50
+LABEL_INK = "#333333"  # node names, headings and shapes: ≥ 12:1 on white
 KIND_NAME = {"a": "a", "z": "z", "delta": "δ"}
+
+
+@dataclass(frozen=True)
+class Look:
+    """Sizes in pixels: the figure's height, a node's diameter and the type on it."""
+
+    height: int = 430
+    node: int = 48
+    number: int = 16
+    label: int = 14
+
+
+PRESENTER = Look(height=440, node=54, number=18, label=16)
 
 
 def node_positions(sizes) -> list[np.ndarray]:
@@ -41,58 +46,85 @@ def node_positions(sizes) -> list[np.ndarray]:
             for q, n in enumerate(sizes)]
 
 
-def node_label(q: int, i: int, L: int) -> str:
-    """x₁ for inputs, a₁⁽¹⁾ for hidden units, ŷ₁ for outputs (1-based like docs/backprop.md)."""
-    k = str(i + 1).translate(SUB)
-    if q == 0:
-        return f"x{k}"
-    return f"ŷ{k}" if q == L else f"a{k}{sup(q)}"
-
-
-def _luminance(color: str) -> float:
-    """Relative luminance (0 black … 1 white) of an "rgb(r, g, b)" or "#rrggbb" colour:
-    the number on a node is white on a dark fill, dark on a light one."""
-    if color.startswith("#"):
-        rgb = [int(color[i:i + 2], 16) for i in (1, 3, 5)]
-    else:
-        rgb = [float(v) for v in color[color.index("(") + 1:color.index(")")].split(",")[:3]]
-    lin = [(c / 255) / 12.92 if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4
-           for c in rgb]
-    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+def node_text(v: float) -> str:
+    """The number on a node: 2 decimals while that fits the node (7 characters: -999.99,
+    9999.99), beyond that 2 significant digits and a power of ten (1.2e+09)."""
+    s = f"{v:.2f}"
+    return s if len(s) <= 7 else f"{v:.1e}"
 
 
 def _fmt(v: float) -> str:
+    """A hover's number: 4 significant digits, 1.235e+09 when large."""
     return f"{v:.4g}"
 
 
-def _stage_nodes(stage: Stage, p: PassData):
+def pass_spans(p: PassData) -> dict[str, float]:
+    """The colour scales' half-ranges for the whole pass: ``value`` = max |x, z, a, ŷ| of
+    every layer (at least 1 for tanh and sigmoid: their whole range), ``delta`` = max |δ|
+    (the node values: per sample, or summed over a batch)."""
+    L = p.L
+    values = [p.node_values("a", q) for q in range(L)] + [p.node_values("z", q)
+                                                         for q in range(1, L + 1)]
+    deltas = [p.node_values("delta", q) for q in range(1, L + 1)]
+    top = float(np.max(np.abs(np.concatenate(values))))
+    if p.activation in ("tanh", "sigmoid"):
+        top = max(top, 1.0)
+    return {"value": max(top, 1e-9),
+            "delta": max(float(np.max(np.abs(np.concatenate(deltas)))), 1e-12)}
+
+
+def node_name(q: int, i: int, L: int, kind: str, batch: bool) -> str:
+    """The name of unit i of layer q for what it shows (kind "a", "z", "delta", or "" when
+    pending): x₁, z₁⁽¹⁾, a₂⁽¹⁾, ŷ₁, δ₂⁽³⁾; a batch's capitals, and ΣΔ for δ summed."""
+    k = str(i + 1).translate(SUB)
+    if q == 0:
+        return ("X" if batch else "x") + k
+    if kind == "delta":
+        return ("ΣΔ" if batch else "δ") + k + sup(q)
+    if q == L:
+        return ("Ŷ" if batch else "ŷ") + k
+    name = KIND_NAME.get(kind or "a", "a")
+    return (name.upper() if batch else name) + k + sup(q)
+
+
+def layer_heading(q: int, L: int, kind: str, batch: bool) -> str:
+    """Two lines over layer q: where it is, and (bold) what its nodes show now."""
+    where = "input" if q == 0 else "output" if q == L else f"layer {q}"
+    if not kind:
+        return f"{where}<br><b>—</b>"
+    if q == 0:
+        what = "X" if batch else "x"
+    elif kind == "delta":
+        what = f"1ᵀΔ{sup(q)}" if batch else f"δ{sup(q)}"
+    elif q == L:
+        what = "Ŷ" if batch else "ŷ"
+    else:
+        what = (KIND_NAME[kind].upper() if batch else KIND_NAME[kind]) + sup(q)
+    return f"{where}<br><b>{what}</b>"
+
+
+def _stage_nodes(stage: Stage, p: PassData, spans: dict):
     """Per-node values, colours, texts and ring widths for one stage."""
     sizes = [p.X.shape[1]] + [w.shape[0] for w in p.W]
-    values = [p.node_values(kind, q) if kind else None for q, kind in enumerate(stage.shows)]
-    shown = [v for v in values if v is not None]
-    kinds = {k for k in stage.shows if k}
-    # one symmetric range per stage so the colours of that stage compare directly
-    span = max(float(np.max(np.abs(np.concatenate(shown)))) if shown else 1.0, 1e-9)
-    if kinds == {"a"} and p.activation in ("tanh", "sigmoid"):
-        span = max(span, 1.0)
-    colors, texts, text_colors, rings = [], [], [], []
+    colors, texts, inks, rings = [], [], [], []
     for q, n in enumerate(sizes):
+        kind = stage.shows[q]
+        values = p.node_values(kind, q) if kind else None
+        span = spans["delta" if kind == "delta" else "value"]
+        lit = (stage.key == "input" and q == 0) or (
+            stage.phase in ("forward", "backward", "loss") and q == stage.q and q > 0)
         for i in range(n):
-            v = None if values[q] is None else float(values[q][i])
-            if v is None:
+            if values is None:
                 colors.append(PENDING)
                 texts.append("")
-                text_colors.append(INK)
+                inks.append(INK)
             else:
-                t = 0.5 + 0.5 * np.clip(v / span, -1.0, 1.0)
-                colors.append(sample_colorscale(DIVERGING, [t])[0])
-                texts.append(f"{v:.2f}")
-                # white wins on contrast below luminance ≈ 0.21 (WCAG contrast ratios are equal there)
-                text_colors.append("white" if _luminance(colors[-1]) < 0.21 else INK)
-            lit = (stage.phase in ("forward", "backward", "loss") and q == stage.q
-                   and stage.key != "input") or (stage.key == "input" and q == 0)
+                v = float(values[i])
+                colors.append(fill(v / span))
+                texts.append(node_text(v))
+                inks.append(ink_on(colors[-1]))
             rings.append(5 if lit else 1.5)
-    return colors, texts, text_colors, rings, span, kinds
+    return colors, texts, inks, rings
 
 
 def _edge_matrices(stage: Stage, p: PassData):
@@ -122,30 +154,37 @@ def _edge_styles(stage: Stage, p: PassData):
 def stage_caption(stage: Stage, p: PassData) -> list[str]:
     """Plain-text lines that say what the picture shows at ``stage`` (drawn beside it,
     where text wraps, rather than inside the figure, where it would be cut)."""
-    _, _, _, _, _, kinds = _stage_nodes(stage, p)
     _, what = _edge_matrices(stage, p)
     B = p.form == "batch"
+    kinds = {k for k in stage.shows if k}
     names = {"a": "A" if B else "a", "z": "Z" if B else "z", "delta": "Δ" if B else "δ"}
     kind_text = " and ".join(names[k] for k in ("a", "z", "delta") if k in kinds)
     batch = (f" (batch of {p.N}: Z and A averaged over the rows, Δ summed over them = ∂L/∂b)"
              if B else "")
-    return [f"Nodes: {kind_text}{batch}. Edges: {what}, blue > 0, orange < 0, width ∝ |value|."]
+    spans = pass_spans(p)
+    scale = f"Colours, fixed for this pass: x, z, a on ±{spans['value']:.3g}"
+    if "delta" in kinds:
+        scale += f"; {names['delta']} on ±{spans['delta']:.3g}"
+    return [(f"Nodes: {kind_text}{batch}. Edges: {what}, blue > 0, orange < 0, width ∝ "
+            f"|value|. {scale}.")]
 
 
 def network_figure(p: PassData, stages: list[Stage], active: int = 0,
-                   hidden_node: tuple[int, int] | None = None) -> go.Figure:
-    """The network at one stage: the nodes filled with the stage's quantity, the
-    edges of the stage lit. No animation frames: the app moves through the stages
+                   hidden_node: tuple[int, int] | None = None, look: Look = Look()) -> go.Figure:
+    """The network at one stage: the nodes filled with the stage's quantity and named for
+    it, the edges of the stage lit. No animation frames: the app moves through the stages
     itself, so picture, equations and controls always show the same stage.
 
     p : the pass (sample or mini-batch) whose numbers are drawn. stages : from
     :func:`lab.stages.build_stages`. active : index of the stage to draw. hidden_node :
     (layer q, unit i) whose number is shown as "?" (the value a student is asked for).
+    look : the sizes (:data:`PRESENTER` for a projector).
     """
     sizes = [p.X.shape[1]] + [w.shape[0] for w in p.W]
-    L = len(sizes) - 1
+    L, batch = len(sizes) - 1, p.form == "batch"
     pos = node_positions(sizes)
     stage = stages[int(np.clip(active, 0, len(stages) - 1))]
+    spans = pass_spans(p)
     styles, _ = _edge_styles(stage, p)
     fig = go.Figure()
     k = 0
@@ -156,66 +195,85 @@ def network_figure(p: PassData, stages: list[Stage], active: int = 0,
                 fig.add_scatter(x=[x0, x1], y=[y0, y1], mode="lines", hoverinfo="skip",
                                 showlegend=False, **styles[k])
                 k += 1
-    colors, texts, text_colors, rings, span, _ = _stage_nodes(stage, p)
+    colors, texts, inks, rings = _stage_nodes(stage, p, spans)
     hover = _node_hover(p, sizes)
     if hidden_node is not None:
         k = sum(sizes[:hidden_node[0]]) + hidden_node[1]
         if texts[k]:
             texts[k] = "?"
-        hover[k] = f"{node_label(*hidden_node, L)}: your turn, work it out"
+        hover[k] = (f"{node_name(*hidden_node, L, stage.shows[hidden_node[0]], batch)}: "
+                    "your turn, work it out")
     xy = np.vstack(pos)
+    number_font = {**SMALL_FONT, "size": look.number}
     fig.add_scatter(x=xy[:, 0], y=xy[:, 1], mode="markers+text", textposition="middle center",
-                    showlegend=False, text=texts, textfont={**SMALL_FONT, "color": text_colors},
-                    marker={"size": NODE_SIZE, "symbol": "circle", "color": colors,
+                    showlegend=False, text=texts, textfont={**number_font, "color": inks},
+                    marker={"size": look.node, "symbol": "circle", "color": colors,
                             "line": {"width": rings, "color": HIGHLIGHT}},
                     hovertext=hover, hoverinfo="text")
-    fig.add_scatter(x=[None], y=[None], mode="markers", hoverinfo="skip", showlegend=False,
-                    marker={"colorscale": DIVERGING, "showscale": True, "color": [0],
-                            "cmin": -span, "cmax": span,
-                            "colorbar": {"title": {"text": "node", "font": SMALL_FONT},
-                                         "tickfont": SMALL_FONT, "len": 0.7, "x": 1.0,
-                                         "xanchor": "left", "thickness": 14, "xpad": 4}})
-    _add_static(fig, p, sizes, pos)
-    top = _header_y(sizes) + 1.0
+    deltas = "delta" in stage.shows
+    _add_scales(fig, spans, deltas, batch, look)
+    rows = _add_labels(fig, p, stage, sizes, pos, look)
     fig.update_layout(**base_layout(
-        height=470, margin={"l": 4, "r": 58, "t": 4, "b": 4},  # r: the colour bar
-        xaxis={"visible": False, "range": [-0.45, L + 1.15], "fixedrange": True},
-        yaxis={"visible": False, "range": [-max(sizes) / 2 - 0.25, top], "fixedrange": True},
+        height=look.height, margin={"l": 4, "r": 64, "t": 4, "b": 4},  # r: the colour bars
+        xaxis={"visible": False, "range": [-0.42, L + 0.42], "fixedrange": True},
+        yaxis={"visible": False, "range": rows, "fixedrange": True},
         uirevision="network"))
     return fig
 
 
-def _node_hover(p: PassData, sizes) -> list[str]:
-    L = len(sizes) - 1
-    mean = " (mean over the batch)" if p.form == "batch" else ""
-    out = []
-    for q, n in enumerate(sizes):
-        for i in range(n):
-            name = node_label(q, i, L)
-            if q == 0:
-                out.append(f"{name} = {_fmt(p.node_values('a', 0)[i])}{mean}")
-                continue
-            parts = [f"<b>{name}</b>{mean}", f"z = {_fmt(p.node_values('z', q)[i])}"]
-            if q < L:
-                parts.append(f"a = σ(z) = {_fmt(p.node_values('a', q)[i])}")
-            parts += [f"b = {_fmt(p.b[q - 1][i])}",
-                      f"δ = ∂L/∂z = {_fmt(p.node_values('delta', q)[i])}"
-                      + (" (summed over the batch = ∂L/∂b)" if p.form == "batch" else "")]
-            out.append("<br>".join(parts))
-    return out
+def _add_scales(fig: go.Figure, spans: dict, deltas: bool, batch: bool, look: Look) -> None:
+    """One colour bar for the values, and one for the error signals on the stages that
+    show them: each spans its quantity's largest magnitude in the pass."""
+    bars = [("x, z, a", spans["value"])] + ([("ΣΔ" if batch else "δ", spans["delta"])]
+                                            if deltas else [])
+    tick = {**SMALL_FONT, "size": look.label - 1}
+    for n, (title, span) in enumerate(bars):
+        y, length = (0.45, 0.7) if len(bars) == 1 else (0.7 - 0.48 * n, 0.36)
+        fig.add_scatter(x=[None], y=[None], mode="markers", hoverinfo="skip", showlegend=False,
+                        marker={"colorscale": DIVERGING, "showscale": True, "color": [0],
+                                "cmin": -span, "cmax": span,
+                                "colorbar": {"title": {"text": title, "font": tick},
+                                             "tickfont": tick, "len": length, "y": y,
+                                             "x": 1.0, "xanchor": "left", "thickness": 12,
+                                             "xpad": 6, "tickvals": [-span, 0, span],
+                                             # below each tick: clear of the title above
+                                             "ticklabelposition": "outside bottom",
+                                             "ticktext": [f"{-span:.2g}", "0",
+                                                          f"{span:.2g}"]}})
 
 
-def _add_static(fig: go.Figure, p: PassData, sizes, pos) -> None:
-    L = len(sizes) - 1
-    labels_x, labels_y, labels = [], [], []
+def _add_labels(fig: go.Figure, p: PassData, stage: Stage, sizes, pos, look: Look) -> list:
+    """Node names above their nodes, layer headings, the shapes of W, the targets; returns
+    the y range that leaves room for them (a layer's rows are one y unit apart)."""
+    L, batch = len(sizes) - 1, p.form == "batch"
+    most = max(sizes)
+    r = look.node / 2
+    label_px, head_px, shape_px = look.label + 4, 2 * look.label + 10, 2 * look.label + 6
+    row_px = (look.height - 8 - look.node - label_px - head_px - shape_px) / max(most - 1, 1)
+    top = (most - 1) / 2 + (r + label_px + head_px) / row_px
+    bottom = -(most - 1) / 2 - (r + shape_px) / row_px
+    font = {**SMALL_FONT, "size": look.label, "color": LABEL_INK}
     for q, n in enumerate(sizes):
         for i in range(n):
-            labels_x.append(pos[q][i][0] - 0.2)
-            labels_y.append(pos[q][i][1] + 0.3)
-            labels.append(node_label(q, i, L))
-    fig.add_scatter(x=labels_x, y=labels_y, mode="text", text=labels, hoverinfo="skip",
-                    textfont={**SMALL_FONT, "color": INK}, showlegend=False)
-    # Hover targets at each edge's middle: w, ∂L/∂w and the updated w, exact to 4 digits.
+            x, y = pos[q][i]
+            fig.add_annotation(x=x, y=y, yshift=r + 1, yanchor="bottom", showarrow=False,
+                               text=node_name(q, i, L, stage.shows[q], batch), font=font,
+                               bgcolor="rgba(255,255,255,0.85)", borderpad=0)
+        fig.add_annotation(x=-0.4 if q == 0 else L + 0.4 if q == L else q, y=(most - 1) / 2,
+                           yshift=r + label_px + 2, yanchor="bottom", showarrow=False, font=font,
+                           xanchor="right" if q == L else "left" if q == 0 else "center",
+                           align="right" if q == L else "left" if q == 0 else "center",
+                           text=layer_heading(q, L, stage.shows[q], batch))
+    for q in range(1, L + 1):
+        fig.add_annotation(x=q - 0.5, y=-(most - 1) / 2, yshift=-(r + 2), yanchor="top",
+                           showarrow=False, font=font,
+                           text=f"W{sup(q)}<br>{sizes[q]}×{sizes[q - 1]}")
+    # the targets (a batch's mean: ȳ), under the output layer (room below its last node)
+    fig.add_annotation(x=L, y=-(sizes[L] - 1) / 2, yshift=-(r + 2), yanchor="top",
+                       showarrow=False, font=font, text="<br>".join(
+                           f"{'ȳ' if batch else 'y'}{str(i + 1).translate(SUB)} = {v:.3g}"
+                           for i, v in enumerate(p.Y.mean(axis=0))))
+    # hover targets at each edge's middle: w, ∂L/∂w and the updated w, exact to 4 digits
     mx, my, tips = [], [], []
     for q in range(1, L + 1):
         for i in range(sizes[q]):
@@ -228,72 +286,24 @@ def _add_static(fig: go.Figure, p: PassData, sizes, pos) -> None:
                             f"<br>after the update: {_fmt(p.W_new[q - 1][i, j])}")
     fig.add_scatter(x=mx, y=my, mode="markers", hovertext=tips, hoverinfo="text",
                     marker={"size": 14, "color": "rgba(0,0,0,0)"}, showlegend=False)
-    # two short lines per layer: one line each would run into its neighbours at 400 px
-    heads = (["input<br>x"] + [f"a{sup(q)}<br>{p.activation}" for q in range(1, L)]
-             + ["output<br>ŷ"])
-    for q, h in enumerate(heads):
-        fig.add_annotation(x=q, y=_header_y(sizes), text=f"<b>{h}</b>",
-                           showarrow=False, font=SMALL_FONT, yanchor="bottom")
-    for q in range(1, L + 1):
-        fig.add_annotation(x=q - 0.5, y=-max(sizes) / 2 - 0.05,
-                           text=f"W{sup(q)}<br>{sizes[q]}×{sizes[q - 1]}",
-                           showarrow=False, font={**SMALL_FONT, "color": MUTED})
-    for i in range(sizes[L]):
-        x, y = pos[L][i]
-        # a batch's targets are a column of Y: the first two, then "…"
-        target = ", ".join(f"{v:g}" for v in p.Y[:, i][:2]) + ("…" if p.N > 2 else "")
-        # shifted in pixels past the node's radius: clear of the node at any figure width
-        fig.add_annotation(x=x, y=y, xshift=NODE_SIZE / 2 + 4, xanchor="left",
-                           text=f"y{str(i + 1).translate(SUB)} = {target}",
-                           showarrow=False, font=SMALL_FONT)
+    return [bottom, top]
 
 
-def _header_y(sizes) -> float:
-    """Layer headings sit above the tallest layer's top node (radius ≈ 0.35 in y units)."""
-    return (max(sizes) - 1) / 2.0 + 0.5
-
-
-def weights_figure(W: list[np.ndarray], b: list[np.ndarray], activation: str,
-                   height: int = 300) -> go.Figure:
-    """The network as it is now, for the live training view (no frames: small payload).
-
-    W[q-1] (n_q, n_{q-1}) and b[q-1] (n_q,): edges coloured by the sign of w with
-    width ∝ |w|, nodes filled with their bias b on the shared scale. Built from dicts
-    (see :func:`style.fast_figure`): it is redrawn on every live tick.
-    """
-    sizes = [W[0].shape[1]] + [w.shape[0] for w in W]
-    L = len(W)
-    pos = node_positions(sizes)
-    top = max(max(float(np.max(np.abs(w))) for w in W), 1e-12)
-    data = []
-    for q in range(1, L + 1):
-        for i in range(sizes[q]):
-            for j in range(sizes[q - 1]):
-                w = float(W[q - 1][i, j])
-                (x0, y0), (x1, y1) = pos[q - 1][j], pos[q][i]
-                data.append({"type": "scatter", "x": [x0, x1], "y": [y0, y1], "mode": "lines",
-                             "hoverinfo": "skip", "opacity": 0.85,
-                             "line": {"color": POS if w >= 0 else NEG,
-                                      "width": round(1.0 + 7.0 * abs(w) / top, 2)}})
-    biases = np.concatenate([np.zeros(sizes[0])] + list(b))
-    span = max(float(np.max(np.abs(biases))), 1e-9)
-    xy = np.vstack(pos)
-    labels = [node_label(q, i, L) for q, n in enumerate(sizes) for i in range(n)]
-    hover = [lab if k < sizes[0] else f"{lab}<br>b = {_fmt(biases[k])}"
-             for k, lab in enumerate(labels)]
-    data.append({"type": "scatter", "x": xy[:, 0].tolist(), "y": xy[:, 1].tolist(),
-                 "mode": "markers+text", "showlegend": False, "text": labels,
-                 "textposition": "middle center", "textfont": SMALL_FONT, "hovertext": hover,
-                 "hoverinfo": "text",
-                 "marker": {"size": 34, "color": np.round(biases, 4).tolist(),
-                            "colorscale": DIVERGING, "cmin": -span, "cmax": span,
-                            "line": {"width": 1.5, "color": HIGHLIGHT}}})
-    layout = base_layout(
-        height=height, margin={"l": 4, "r": 4, "t": 30, "b": 4},
-        title={"text": f"Weights now (max |w| = {top:.3g}); node fill = bias b",
-               "font": SMALL_FONT, "x": 0.01},
-        xaxis={"visible": False, "range": [-0.4, L + 0.4], "fixedrange": True},
-        yaxis={"visible": False, "range": [-max(sizes) / 2, max(sizes) / 2],
-               "fixedrange": True},
-        uirevision="weights", showlegend=False)
-    return fast_figure(data, layout)
+def _node_hover(p: PassData, sizes) -> list[str]:
+    L = len(sizes) - 1
+    mean = " (mean over the batch)" if p.form == "batch" else ""
+    out = []
+    for q, n in enumerate(sizes):
+        for i in range(n):
+            name = node_name(q, i, L, "a", False)
+            if q == 0:
+                out.append(f"{name} = {_fmt(p.node_values('a', 0)[i])}{mean}")
+                continue
+            parts = [f"<b>{name}</b>{mean}", f"z = {_fmt(p.node_values('z', q)[i])}"]
+            if q < L:
+                parts.append(f"a = σ(z) = {_fmt(p.node_values('a', q)[i])}")
+            parts += [f"b = {_fmt(p.b[q - 1][i])}",
+                      f"δ = ∂L/∂z = {_fmt(p.node_values('delta', q)[i])}"
+                      + (" (summed over the batch = ∂L/∂b)" if p.form == "batch" else "")]
+            out.append("<br>".join(parts))
+    return out

@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import CLASS_COLORS, HIGHLIGHT, SMALL_FONT, base_layout
+from .style import CLASS_COLORS, CLASS_SYMBOLS, HIGHLIGHT, SMALL_FONT, base_layout
 
 
-def sample_picker_figure(X: np.ndarray, y: np.ndarray, chosen: np.ndarray) -> go.Figure:
-    """X (n, 2) training inputs, y (n,) class indices 0/1, chosen (k,) highlighted rows.
+def sample_picker_figure(X: np.ndarray, y: np.ndarray, chosen: np.ndarray,
+                         extent: float = 1.3, height: int = 330) -> go.Figure:
+    """X (n, 2) training inputs, y (n,) class indices 0/1 (drawn as class 1 and class 2),
+    chosen (k,) highlighted rows, on the square [−extent, extent]² (the data's plane).
 
     Each point carries its row index in ``customdata`` so a click can select it.
     """
@@ -18,7 +20,8 @@ def sample_picker_figure(X: np.ndarray, y: np.ndarray, chosen: np.ndarray) -> go
         rows = np.flatnonzero(y == c)
         fig.add_scatter(x=np.round(X[rows, 0], 4), y=np.round(X[rows, 1], 4), mode="markers",
                         customdata=rows, name=f"class {c + 1}",
-                        marker={"color": CLASS_COLORS[c], "size": 8, "opacity": 0.75,
+                        marker={"color": CLASS_COLORS[c], "size": 8, "opacity": 0.8,
+                                "symbol": CLASS_SYMBOLS[c],
                                 "line": {"width": 0.5, "color": "white"}},
                         hovertemplate="sample %{customdata}<br>x = (%{x:.3f}, %{y:.3f})"
                                       "<extra></extra>")
@@ -29,12 +32,12 @@ def sample_picker_figure(X: np.ndarray, y: np.ndarray, chosen: np.ndarray) -> go
                             "line": {"width": 3, "color": HIGHLIGHT}})
     fig.update_layout(**base_layout(
         # l: room for the y tick labels (−0.5 was cut to "5" with a 10 px margin)
-        height=330, margin={"l": 44, "r": 10, "t": 10, "b": 10}, clickmode="event+select",
+        height=height, margin={"l": 44, "r": 10, "t": 10, "b": 10}, clickmode="event+select",
         legend={"orientation": "h", "y": -0.08, "font": SMALL_FONT},
-        xaxis={"title": None, "tickfont": SMALL_FONT, "range": [-1.3, 1.3], "zeroline": False,
-               "automargin": True},
-        yaxis={"title": None, "tickfont": SMALL_FONT, "range": [-1.3, 1.3], "zeroline": False,
-               "automargin": True,
+        xaxis={"title": None, "tickfont": SMALL_FONT, "range": [-extent, extent],
+               "zeroline": False, "automargin": True},
+        yaxis={"title": None, "tickfont": SMALL_FONT, "range": [-extent, extent],
+               "zeroline": False, "automargin": True,
                "scaleanchor": "x"},
         uirevision="picker"))
     return fig

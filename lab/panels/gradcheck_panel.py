@@ -10,6 +10,7 @@ from ..state import Lab
 from .common import stored_view
 
 # Plain words, not emoji: ✅/❌ render as empty boxes without an emoji font.
+ROW_PX = 35  # the height of a dataframe row in Streamlit's grid
 STATUS_WORDS = {"pass": "pass", "fail": "FAIL", "unresolvable": "not resolvable"}
 NOT_RESOLVABLE = ("Not resolvable means the gradient is smaller than what a finite "
                   "difference can measure at these weights (its rounding error, or a ReLU "
@@ -50,7 +51,8 @@ def gradcheck_panel(lab: Lab) -> None:
           "relative error": None if r.status == "unresolvable" else r.rel_error,
           "resolvable above": r.resolution, "status": STATUS_WORDS[r.status]}
          for r in check.rows],
-        hide_index=True, height=320, width="stretch",
+        # every row at full height: a table that scrolls inside the page hides them
+        hide_index=True, height=ROW_PX * (len(check.rows) + 1) + 3, width="stretch",
         column_config={
             "backprop ∂L/∂θ": st.column_config.NumberColumn(format="%.6e"),
             "finite difference": st.column_config.NumberColumn(format="%.6e"),

@@ -7,12 +7,14 @@ import streamlit as st
 from ..equations import latex_width_em
 
 MAX_EQ_FONT_REM = 1.1  # KaTeX's own size is 1.21 em; equations shrink below this to fit
+PRESENTER_EQ_FONT_REM = 0.95  # of presenter mode's 19 px root: 18 px
 
 
-def equations(eqs, prefix: str = "eq") -> None:
+def equations(eqs, prefix: str = "eq", max_rem: float = MAX_EQ_FONT_REM) -> None:
     """Each equation as three lines (symbols, numbers, shapes), each line scaled down just
     enough to fit its column: a CSS container query on the estimated width of the line's
-    widest row (:func:`lab.equations.latex_width_em`), never above MAX_EQ_FONT_REM."""
+    widest row (:func:`lab.equations.latex_width_em`), never above ``max_rem`` (presenter
+    mode's type is larger: a smaller cap keeps a stage's first equation on the screen)."""
     css = []
     for i, eq in enumerate(eqs):
         lines = (eq.symbolic, r"\small " + eq.numeric, r"\text{shapes: }" + eq.shapes)
@@ -20,7 +22,7 @@ def equations(eqs, prefix: str = "eq") -> None:
             em = 1.15 * latex_width_em(tex) * (0.9 if j == 1 else 1.0)  # \small is 0.9 em
             key = f"{prefix}_{i}_{j}"
             css.append(f".st-key-{key}{{container-type:inline-size}}"
-                       f".st-key-{key} .katex{{font-size:min({MAX_EQ_FONT_REM}rem,"
+                       f".st-key-{key} .katex{{font-size:min({max_rem}rem,"
                        f"calc(100cqi / {em:.1f}))}}")
     st.html("<style>" + "".join(css) + "</style>")
     for i, eq in enumerate(eqs):

@@ -1,44 +1,44 @@
-"""Panel: apply one SGD step to the rows in view, and show what changed."""
+"""Panel: apply one SGD step to the rows in view (a button in the step view's bar), and
+what the last such step changed (below the picture)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from ..equations import Equation, mat, num, stacked
+from ..equations import update_equations
 from ..state import Lab, View, apply_one_step
 from .latex import equations
 
 
 def _apply(lab: Lab, view: View) -> None:
     lab.running = False
-    apply_one_step(lab, view)
+    s = apply_one_step(lab, view)
+    lab.notice = s["message"] or (f"One SGD step on {view.what}: the loss on those rows went "
+                                  f"from {s['loss_before']:.4f} to {s['loss_after']:.4f}.")
 
 
-def one_step_panel(lab: Lab, view: View) -> None:
-    st.button("Apply one SGD step θ ← θ − γ∇L", key="apply_step", on_click=_apply,
-              args=(lab, view), type="primary",
-              help="Update every weight and bias with the gradient of the sample or "
-                   "mini-batch in view")
+def one_step_button(lab: Lab, view: View) -> None:
+    st.button("One SGD step", key="apply_step", on_click=_apply, args=(lab, view),
+              type="primary", icon=":material/south:", width="stretch",
+              help=f"θ ← θ − γ∇L with γ = {lab.settings.lr:g} (the learning rate in the "
+                   "sidebar): update every weight and bias with the gradient of the sample "
+                   "or mini-batch in view")
+
+
+def last_step_panel(lab: Lab) -> None:
+    """The loss before and after the last single step, and one layer's update with its
+    numbers (collapsed until asked for)."""
     s = lab.last_step
     if s is None:
-        st.caption(f"Uses γ = {lab.settings.lr:g} (the learning rate in the sidebar).")
         return
     if s["undone"]:
         st.error(s["message"], icon=":material/error:")
         return
-    change = s["loss_after"] - s["loss_before"]
-    st.metric("Loss on those rows", f"{s['loss_after']:.4f}",
-              delta=f"{change:+.4f} (was {s['loss_before']:.4f})", delta_color="inverse")
-    L = len(s["W_before"])
-    q = st.radio("Show the update of layer", list(range(1, L + 1)), index=L - 1,
-                 horizontal=True, key="step_layer", format_func=lambda k: f"W⁽{k}⁾, b⁽{k}⁾")
-    g = num(s["lr"])
-    eqs = []
-    for name in ("W", "b"):
-        old, grad, new = s[f"{name}_before"][q - 1], s[f"d{name}"][q - 1], s[f"{name}_after"][q - 1]
-        sym = rf"\mathbf{{{name}}}^{{({q})}}"
-        eqs.append(Equation(rf"{sym} \leftarrow {sym} - \gamma \frac{{\partial L}}{{\partial {sym}}}",
-                       stacked([mat(old), rf"- {g}\,{mat(grad)}"], mat(new)),
-                       rf"\gamma = {g}"))
-    equations(eqs, prefix="step")
-
+    with st.expander(f"The last SGD step: loss on those rows {s['loss_before']:.4f} → "
+                     f"{s['loss_after']:.4f}", icon=":material/south:"):
+        L = len(s["W_before"])
+        q = st.radio("Show the update of layer", list(range(1, L + 1)), index=L - 1,
+                     horizontal=True, key="step_layer", format_func=lambda k: f"W⁽{k}⁾, b⁽{k}⁾")
+        equations(update_equations(q, s["W_before"][q - 1], s["dW"][q - 1], s["W_after"][q - 1],
+                                   s["b_before"][q - 1], s["db"][q - 1], s["b_after"][q - 1],
+                                   s["lr"]), prefix="step")

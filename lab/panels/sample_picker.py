@@ -1,4 +1,9 @@
-"""Panel: choose what flows through the network: a sample, or a mini-batch."""
+"""Panel: what flows through the network (a sample, or a mini-batch), in one compact bar.
+
+The sample index and the batch size are widgets of the bar; the clickable scatter of the
+training set opens from it (a popover), so every control of the step view is within reach
+above the picture instead of a long scroll below it.
+"""
 
 from __future__ import annotations
 
@@ -18,31 +23,39 @@ def _on_pick() -> None:
 
 
 def sample_picker(lab: Lab, form: str) -> View:
-    """The index box, the batch size (mini-batch form) and a clickable scatter of the
-    training set; returns the rows that flow through."""
+    """A button that names what flows through and opens its controls: the sample index,
+    the batch size (mini-batch form) and the scatter to pick from. Returns the rows that
+    flow through."""
     n = lab.data.X_train.shape[0]
     # A smaller data set may leave the kept index out of range: clip it before the
     # widget is drawn (Streamlit rejects a value above max_value).
     if st.session_state.get("sample_index", 0) > n - 1:
         st.session_state["sample_index"] = n - 1
-    i = st.number_input("Sample index (or click a point)", min_value=0, max_value=n - 1,
-                        step=1, key="sample_index", persist_state="session",
-                        bind="query-params",
-                        help=f"Row of the training set, 0 … {n - 1}")
-    N = 1
-    if form == "batch":
-        # N small enough to print every matrix
-        N = st.slider("Mini-batch size N", *VIEW_BATCH, value=4, key="view_batch_size",
-                      persist_state="session", bind="query-params",
-                      help="N consecutive training rows from the picked one")
-    view = View(form, view_indices(n, form, i, N))
-    fig = sample_picker_figure(lab.data.X_train, lab.data.y_train, view.indices)
-    st.plotly_chart(fig, key="sample_scatter", on_select=_on_pick, selection_mode="points",
-                    width="stretch", theme=None, config={"displayModeBar": False})
-    X, Y = lab.data.X_train[view.indices], lab.data.Y_train[view.indices]
-    rows = [f"sample {k}: x = ({x[0]:.3f}, {x[1]:.3f}), target y = ({y[0]:g}, {y[1]:g})"
-            for k, x, y in zip(view.indices, X, Y)]
-    st.caption("  \n".join(rows))
+    i = int(st.session_state.get("sample_index") or 0)
+    N = int(st.session_state.get("view_batch_size") or 4) if form == "batch" else 1
+    label = f"Sample {i}" if form == "sample" else f"Batch: {N} rows from {i}"
+    with st.popover(label, icon=":material/scatter_plot:", width="stretch",
+                    help="What flows through the network: a training sample, or a mini-batch "
+                         "of consecutive rows; pick one on the plane"):
+        a, b = st.columns(2)
+        i = a.number_input("Sample (training row)", min_value=0, max_value=n - 1, step=1,
+                           key="sample_index", persist_state="session", bind="query-params",
+                           help=f"Row of the training set, 0 … {n - 1}; or click a point")
+        if form == "batch":
+            # N small enough to print every matrix
+            N = b.slider("Mini-batch size N", *VIEW_BATCH, value=4, key="view_batch_size",
+                         persist_state="session", bind="query-params",
+                         help="N consecutive training rows from the picked one")
+        view = View(form, view_indices(n, form, i, N))
+        fig = sample_picker_figure(lab.data.X_train, lab.data.y_train, view.indices,
+                                   lab.data.extent)
+        st.plotly_chart(fig, key="sample_scatter", on_select=_on_pick,
+                        selection_mode="points", width="stretch", theme=None,
+                        config={"displayModeBar": False})
+        X, Y = lab.data.X_train[view.indices], lab.data.Y_train[view.indices]
+        st.caption("  \n".join(
+            f"sample {k}: x = ({x[0]:.3f}, {x[1]:.3f}), class {int(y.argmax()) + 1} "
+            f"(y = ({y[0]:g}, {y[1]:g}))" for k, x, y in zip(view.indices, X, Y)))
     return view
 
 

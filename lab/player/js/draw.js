@@ -147,7 +147,7 @@ function drawNet(p) {
       ctx.fillRect(cx - s / 2 - 9, cy + s / 2 - 8, 8, 8);
       ctx.strokeRect(cx - s / 2 - 9, cy + s / 2 - 8, 8, 8);
     }
-    const name = c === 0 ? "x" + SUB(j + 1) : c === L ? "ŷ" + SUB(j + 1) : "a" + SUP(c) + SUB(j + 1);
+    const name = c === 0 ? "x" + SUB(j + 1) : c === L ? "ŷ" + SUB(j + 1) : "a" + SUB(j + 1) + SUP(c);
     ctx.fillStyle = p.ink; ctx.textAlign = "center"; ctx.textBaseline = "top";
     ctx.fillText(name, cx, cy + s / 2 + 2);
   }
