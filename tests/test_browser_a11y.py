@@ -1,0 +1,85 @@
+"""Browser: accessibility (WCAG 2.1 AA, as universities hold course software to), checked by
+axe-core (the axe-playwright-python package bundles it) on every tab, on Train while
+playing and in presenter mode; and the keyboard and a 200 % zoom keep the step view usable."""
+
+from __future__ import annotations
+
+import pytest
+from browser_util import EXCEPTION, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+BLOCKING = ("critical", "serious")
+
+
+def violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    result = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa",
+                                                  "best-practice"]})
+    return [f"{v['impact']} {v['id']}: {v['help']} at "
+            f"{[n['target'] for n in v['nodes'][:3]]}"
+            for v in result.response["violations"] if v["impact"] in BLOCKING]
+
+
+def settled_page(page, url: str) -> None:
+    page.goto(url, wait_until="domcontentloaded")
+    wait_for_app(page)
+    page.wait_for_function("() => !document.querySelector('[data-testid=stSkeleton]')",
+                           timeout=30_000)
+
+
+@pytest.mark.parametrize("query", ["", "tab=Lesson", "tab=Train", "tab=Gradient+check",
+                                   "tab=Derivation", "presenter=true",
+                                   "presenter=true&tab=Train", "form=batch&stage=9"])
+def test_no_critical_or_serious_violation(streamlit_server: str, browser, query) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    try:
+        settled_page(page, f"{streamlit_server}/?{query}")
+        if "Train" in query:
+            page.locator(".bpl-ready").wait_for(state="attached", timeout=30_000)
+        assert not violations(page), violations(page)
+    finally:
+        context.close()
+
+
+def test_no_critical_or_serious_violation_while_training_plays(streamlit_server: str,
+                                                               browser) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    try:
+        settled_page(page, f"{streamlit_server}/?tab=Train")
+        page.get_by_role("button", name="Play", exact=True).click()
+        page.wait_for_function("() => globalThis.__bpl?.player?.running"
+                               " && __bpl.player.shown.step > 50", timeout=30_000)
+        assert not violations(page), violations(page)
+        page.get_by_role("button", name="Pause", exact=True).click()
+        page.get_by_role("button", name="Play", exact=True).wait_for(timeout=30_000)
+    finally:
+        context.close()
+
+
+def test_the_keyboard_alone_moves_through_the_stages_at_200_percent_zoom(
+        streamlit_server: str, browser) -> None:
+    """200 % zoom of a 1280×800 screen is a 640×400 CSS-pixel page: the step view still
+    renders, without a horizontal scroll, and Tab then Enter on Next moves the stage."""
+    context = browser.new_context(viewport={"width": 640, "height": 400})
+    page = context.new_page()
+    try:
+        settled_page(page, f"{streamlit_server}/?stage=3")
+        page.get_by_role("button", name="Next").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => document.querySelector('.st-key-stage_heading')"
+                               "?.innerText.startsWith('4/12')", timeout=30_000)
+        page.keyboard.press("Shift+Tab")  # to Prev
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => document.querySelector('.st-key-stage_heading')"
+                               "?.innerText.startsWith('3/12')", timeout=30_000)
+        wait_for_app(page)
+        overflow = page.evaluate("() => document.querySelector('[data-testid=stMain]')"
+                                 ".scrollWidth - innerWidth")
+        assert overflow <= 0, overflow
+        assert page.locator(EXCEPTION).count() == 0
+    finally:
+        context.close()
