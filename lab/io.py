@@ -63,11 +63,24 @@ def _show(v) -> str:
         return _cut(repr(v))
 
 
+_KINDS = {dict: "an object", list: "a list", str: "a string", int: "a number", float: "a number"}
+
+
 def _kind(v) -> str:
-    if isinstance(v, bool):
-        return "true/false"
-    return {dict: "an object", list: "a list", str: "a string", int: "a number",
-            float: "a number", type(None): "null"}.get(type(v), type(v).__name__)
+    """The kind of a JSON value, for "got a list": true, false and null are their own kind."""
+    if v is None or isinstance(v, bool):
+        return _show(v)
+    return _KINDS.get(type(v), type(v).__name__)
+
+
+def _got(v) -> str:
+    """A user-provided JSON value for "…, got <this>.": its kind, then the value itself
+    (cut to SHOW characters): the string "abc", the number 3, a list [1, 2]; true, false
+    and null say it all alone."""
+    if v is None or isinstance(v, bool):
+        return _show(v)
+    kind = {str: "the string", int: "the number", float: "the number"}.get(type(v), _kind(v))
+    return f"{kind} {_show(v)}"
 
 
 def md_escape(text: str) -> str:
@@ -195,8 +208,7 @@ def _matrix(v, name: str, rows: int, cols: int) -> np.ndarray:
     """v as a (rows, cols) float64 array; the message names the first problem."""
     want = f"{name} must be {rows}×{cols} (a list of {rows} rows of {cols} numbers)"
     if not isinstance(v, list) or not all(isinstance(r, list) for r in v):
-        raise UploadError(f"{want}, got {_kind(v) if not isinstance(v, list) else 'a list'}"
-                          f" {_show(v)}.")
+        raise UploadError(f"{want}, got {_got(v)}.")
     widths = {len(r) for r in v}
     if len(v) != rows or widths != {cols}:
         got = f"{len(v)}×{widths.pop()}" if len(widths) == 1 else \
@@ -205,33 +217,32 @@ def _matrix(v, name: str, rows: int, cols: int) -> np.ndarray:
     for i, r in enumerate(v):
         for j, x in enumerate(r):
             if not _is_num(x):
-                raise UploadError(f"{name}[{i}][{j}] must be a number, got {_kind(x)} "
-                                  f"{_show(x)}.")
+                raise UploadError(f"{name}[{i}][{j}] must be a number, got {_got(x)}.")
     return np.array(v, dtype=np.float64)
 
 
 def _vector(v, name: str, n: int) -> np.ndarray:
     if not isinstance(v, list):
-        raise UploadError(f"{name} must be a list of {n} numbers, got {_kind(v)} {_show(v)}.")
+        raise UploadError(f"{name} must be a list of {n} numbers, got {_got(v)}.")
     if len(v) != n:
         raise UploadError(f"{name} must have {n} numbers, got {len(v)}.")
     for i, x in enumerate(v):
         if not _is_num(x):
-            raise UploadError(f"{name}[{i}] must be a number, got {_kind(x)} {_show(x)}.")
+            raise UploadError(f"{name}[{i}] must be a number, got {_got(x)}.")
     return np.array(v, dtype=np.float64)
 
 
 def _count(obj: dict, key: str) -> int | None:
     v = obj.get(key)
     if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 0):
-        raise UploadError(f'"{key}" must be a whole number ≥ 0, got {_kind(v)} {_show(v)}.')
+        raise UploadError(f'"{key}" must be a whole number ≥ 0, got {_got(v)}.')
     return v
 
 
 def _settings(v) -> dict:
     """The informative settings: known names with values of the right type."""
     if not isinstance(v, dict):
-        raise UploadError(f'"settings" must be an object, got {_kind(v)} {_show(v)}.')
+        raise UploadError(f'"settings" must be an object, got {_got(v)}.')
     types = {f.name: f.type for f in fields(Settings)}
     for k, x in v.items():
         if k not in types:
@@ -241,8 +252,7 @@ def _settings(v) -> dict:
               isinstance(x, int) and not isinstance(x, bool) if types[k] == "int" else
               _is_num(x))
         if not ok:
-            raise UploadError(f'"settings"."{k}" must be {types[k]}, got {_kind(x)} '
-                              f"{_show(x)}.")
+            raise UploadError(f'"settings"."{k}" must be {types[k]}, got {_got(x)}.')
     return dict(v)
 
 
@@ -293,7 +303,7 @@ def parse_weights(raw: bytes, max_bytes: int | None = None) -> WeightsFile:
     L = len(SIZES) - 1
     for key in ("W", "b"):
         if not isinstance(obj[key], list) or len(obj[key]) != L:
-            n = len(obj[key]) if isinstance(obj[key], list) else _kind(obj[key])
+            n = len(obj[key]) if isinstance(obj[key], list) else _got(obj[key])
             raise UploadError(f'"{key}" must be a list of {L} layers, got {n}.')
     W = [_matrix(obj["W"][q], f"W{f'({q + 1})'.translate(SUP)}", SIZES[q + 1], SIZES[q])
          for q in range(L)]

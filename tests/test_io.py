@@ -8,6 +8,7 @@ import ast
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 import tomllib
@@ -211,12 +212,13 @@ BAD_WEIGHTS = {
     "W2 transposed": (edit(("W", 1), np.zeros((3, 4)).tolist()), "W⁽²⁾ must be 4×3, got 3×4"),
     "W1 ragged": (edit(("W", 0, 1), [0.1]), "W⁽¹⁾ must be 3×2, got 3 rows of lengths [1, 2]"),
     "W3 flat": (edit(("W", 2), [0.1] * 8), "W⁽³⁾ must be 2×4"),
-    "W string": (edit(("W", 1, 2, 0), "0.5"), 'W⁽²⁾[2][0] must be a number, got a string "0.5"'),
-    "W bool": (edit(("W", 0, 0, 0), True), "W⁽¹⁾[0][0] must be a number, got true/false"),
+    "W string": (edit(("W", 1, 2, 0), "0.5"),
+                 'W⁽²⁾[2][0] must be a number, got the string "0.5"'),
+    "W bool": (edit(("W", 0, 0, 0), True), "W⁽¹⁾[0][0] must be a number, got true"),
     "W null": (edit(("W", 2, 1, 3), None), "W⁽³⁾[1][3] must be a number, got null"),
     "b length": (edit(("b", 1), [0.0] * 3), "b⁽²⁾ must have 4 numbers, got 3"),
     "b nested": (edit(("b", 0), [[0.0]] * 3), "b⁽¹⁾[0] must be a number, got a list"),
-    "b bool": (edit(("b", 2, 1), False), "b⁽³⁾[1] must be a number, got true/false"),
+    "b bool": (edit(("b", 2, 1), False), "b⁽³⁾[1] must be a number, got false"),
     "NaN": (in_b1("NaN"), "NaN"),
     "Infinity": (in_b1("Infinity"), "Infinity"),
     "-Infinity": (in_b1("-Infinity"), "-Infinity"),
@@ -267,6 +269,50 @@ def test_the_size_cap_holds_for_a_direct_call():
     assert lio.parse_weights(raw, max_bytes=len(raw)).version == 1
     with pytest.raises(lio.UploadError, match="limit is"):
         lio.parse_weights(raw, max_bytes=len(raw) - 1)
+
+
+# What a message says a bad value is: true, false and null name themselves; other values
+# are named by their kind, then shown.
+GOT = {
+    "true in W": (edit(("W", 0, 0, 0), True), "W⁽¹⁾[0][0] must be a number, got true."),
+    "false in b": (edit(("b", 2, 1), False), "b⁽³⁾[1] must be a number, got false."),
+    "null in W": (edit(("W", 2, 1, 3), None), "W⁽³⁾[1][3] must be a number, got null."),
+    "string in W": (edit(("W", 1, 2, 0), "abc"),
+                    'W⁽²⁾[2][0] must be a number, got the string "abc".'),
+    "list in b": (edit(("b", 0, 1), [1, 2]), "b⁽¹⁾[1] must be a number, got a list [1, 2]."),
+    "object in b": (edit(("b", 1, 0), {"a": 1}),
+                    'b⁽²⁾[0] must be a number, got an object {"a": 1}.'),
+    "W is true": (with_(W=True), '"W" must be a list of 3 layers, got true.'),
+    "b is null": (with_(b=None), '"b" must be a list of 3 layers, got null.'),
+    "b is a string": (with_(b="abc"), '"b" must be a list of 3 layers, got the string "abc".'),
+    "W2 is null": (edit(("W", 1), None), ("W⁽²⁾ must be 4×3 (a list of 4 rows of 3 numbers), "
+                                          "got null.")),
+    "b1 is false": (edit(("b", 0), False), "b⁽¹⁾ must be a list of 3 numbers, got false."),
+    "steps false": (with_(steps=False), '"steps" must be a whole number ≥ 0, got false.'),
+    "epoch 1.5": (with_(epoch=1.5), '"epoch" must be a whole number ≥ 0, got the number 1.5.'),
+    "settings null": (with_(settings=None), '"settings" must be an object, got null.'),
+    "settings lr true": (with_(settings={"lr": True}),
+                         '"settings"."lr" must be float, got true.'),
+    "file is true": (b"true", "The file must hold a JSON object, got true."),
+    "file is null": (b"null", "The file must hold a JSON object, got null."),
+}
+
+
+@pytest.mark.parametrize("name", list(GOT))
+def test_a_bad_value_is_named_as_a_person_would_name_it(name):
+    raw, expected = GOT[name]
+    with pytest.raises(lio.UploadError) as err:
+        lio.parse_weights(raw)
+    assert str(err.value) == expected
+
+
+def test_no_message_names_a_kind_twice_or_as_true_false():
+    for raw, _ in list(BAD_WEIGHTS.values()) + list(GOT.values()):
+        with pytest.raises(lio.UploadError) as err:
+            lio.parse_weights(raw)
+        message = str(err.value)
+        assert "true/false" not in message and "null null" not in message, message
+        assert not re.search(r"\b(true|false|null) \1\b", message), message
 
 
 def test_messages_escape_markdown_and_names_are_reduced():
