@@ -25,6 +25,7 @@ import numpy as np
 
 from nncore import ACTIVATIONS, MLP, History, datasets
 
+from .numbers import how_to_write, strict_float
 from .state import SIZES, Data, Lab, Settings, new_trainer, reset
 
 FORMAT = "backprop-lab-weights"
@@ -474,11 +475,13 @@ class DatasetFile:
 
 
 def _finite(s: str, line: int, col: str) -> float:
-    try:
-        v = float(s)
-    except ValueError:
-        raise UploadError(f"Line {line}: {col} must be a number, got {_show(s)}.") from None
-    if not math.isfinite(v):
+    """x1 or x2 of a row: a strict number (:func:`lab.numbers.strict_float`), finite, in
+    range; else the message names the line, the column and how to write it."""
+    v = strict_float(s)
+    if v is None:
+        raise UploadError(f"Line {line}: {col} must be a number, got {_show(s)}; "
+                          f"{how_to_write(s)}.")
+    if not math.isfinite(v):  # 1e999
         raise UploadError(f"Line {line}: {col} must be a finite number, got {_show(s)}.")
     if abs(v) > MAX_ABS_X:
         raise UploadError(f"Line {line}: {col} = {_cut(s)} lies outside [−{MAX_ABS_X:g}, "
@@ -488,14 +491,12 @@ def _finite(s: str, line: int, col: str) -> float:
 
 
 def _class_order(values: list[str]) -> tuple[str, str]:
-    """The two distinct labels, class 0 first: numeric order when both read as finite
-    numbers ("0" < "1", "-1" < "1"), else text order ("cat" < "dog")."""
-    try:
-        nums = {s: float(s) for s in values}
-        if all(math.isfinite(v) for v in nums.values()) and len(set(nums.values())) == 2:
-            return tuple(sorted(values, key=nums.get))
-    except ValueError:
-        pass
+    """The two distinct labels, class 0 first: numeric order when both are finite strict
+    numbers ("0" < "1", "-1" < "1", "9" < "10"), else text order ("cat" < "dog")."""
+    nums = {s: strict_float(s) for s in values}
+    if all(v is not None and math.isfinite(v) for v in nums.values()) and \
+            len(set(nums.values())) == 2:
+        return tuple(sorted(values, key=nums.get))
     return tuple(sorted(values))
 
 
@@ -503,8 +504,9 @@ def parse_dataset(raw: bytes, max_bytes: int | None = None) -> DatasetFile:
     """Check a dataset CSV strictly; return its arrays or raise :class:`UploadError`.
 
     Format: UTF-8, a header ``x1,x2,label`` (case and spaces around names ignored), then
-    MIN_ROWS … MAX_ROWS rows of two finite numbers in [−MAX_ABS_X, MAX_ABS_X] and a label
-    with exactly two distinct values (blank lines are skipped).
+    MIN_ROWS … MAX_ROWS rows of two finite numbers in [−MAX_ABS_X, MAX_ABS_X], written in
+    plain decimal or scientific notation in ASCII (:mod:`lab.numbers`), and a label with
+    exactly two distinct values (blank lines are skipped).
     """
     text = _text(raw, upload_bytes_limit() if max_bytes is None else max_bytes,
                  "dataset file")

@@ -28,13 +28,13 @@ import numpy as np
 from nncore import ACTIVATIONS, MLP
 
 from .equations import DECIMALS, LINE_EM, Equation, mat, num, stacked
+from .numbers import how_to_write, strict_float
 from .passdata import PassData
 from .stages import SUB, Stage, sup
 
 H = 0.5 * 10.0 ** -DECIMALS  # the largest rounding error of a number printed with 3 decimals
 TOL_FLOOR = 0.002
 MAX_LEN = 40  # longest answer read (and the most of it ever echoed)
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 @dataclass(frozen=True)
@@ -381,21 +381,20 @@ def _echo(text: str) -> str:
 
 
 def parse_answer(text: str) -> tuple[float | None, str]:
-    """(value, "") or (None, why not). Accepts "0.16", " -0.160 ", "−0.16" (Unicode minus),
-    "+0.5", "1e-3", ".5", and a comma as the decimal point ("0,16", ",5"); rejects
-    anything else (also "nan", "inf", "1_0", "0x1"), more than MAX_LEN characters, and
-    numbers too large to be finite."""
+    """(value, "") or (None, why not). Reads numbers as the dataset upload does
+    (:func:`lab.numbers.strict_float`): plain decimal or scientific notation in ASCII,
+    "0.16", " -0.160 ", "+0.5", ".5", "1e-3", "2.5E+2". Refuses anything else with the
+    way to write it: a decimal comma ("0,16", and "1,000", one thousand or one?), a
+    Unicode minus or other scripts' digits, "nan", "inf", "1_0", "0x1"; also more than
+    MAX_LEN characters, and numbers too large to be finite."""
     if text is None or not text.strip():
         return None, "Type a number first."
     if len(text) > MAX_LEN:
         return None, (f"That is {len(text)} characters; type just the number "
                      f"(at most {MAX_LEN}).")
-    s = text.strip().replace("\u2212", "-").replace("\u2013", "-")
-    if "," in s and "." not in s and s.count(",") == 1:
-        s = s.replace(",", ".")
-    if not _NUMBER.fullmatch(s):
-        return None, f"{_echo(text)} is not a number. Type a decimal such as -0.125."
-    v = float(s)
+    v = strict_float(text)
+    if v is None:
+        return None, f"{_echo(text)} is not a number here: {how_to_write(text)}."
     if not math.isfinite(v):
         return None, f"{_echo(text)} is too large to be a number here."
     return v, ""

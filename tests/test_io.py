@@ -430,7 +430,9 @@ def test_a_good_dataset_trains_like_the_built_in_sets():
                                             (("-1", "1"), ("-1", "1")),
                                             (("10", "9"), ("9", "10")),
                                             (("dog", "cat"), ("cat", "dog")),
-                                            (("1.0", "0"), ("0", "1.0"))])
+                                            (("1.0", "0"), ("0", "1.0")),
+                                            # not strict numbers: text order
+                                            (("1_0", "9"), ("1_0", "9"))])
 def test_two_labels_map_to_classes_in_sorted_order(labels, classes):
     rows = [(0.1 * i, -0.1 * i, labels[i % 2]) for i in range(10)]
     df = lio.parse_dataset(csv_bytes(rows))
@@ -463,9 +465,20 @@ BAD_DATA = {
     "no header": (csv_bytes(xor_rows(20), header="0.1,0.2,1"), "header x1,x2,label"),
     "too few": (csv_bytes(xor_rows(20)[:9]), "has 9 data rows; at least 10"),
     "too many": (csv_bytes([(0.0, 0.0, k % 2) for k in range(5001)]), "more than 5000 rows"),
-    "text": (rows_with(4, ("abc", 0.1, 1)), "Line 6: x1 must be a number, got \"abc\""),
-    "nan": (rows_with(0, (0.1, "nan", 1)), "Line 2: x2 must be a finite number, got \"nan\""),
-    "inf": (rows_with(1, ("-inf", 0.1, 1)), "x1 must be a finite number"),
+    "text": (rows_with(4, ("abc", 0.1, 1)), ("Line 6: x1 must be a number, got \"abc\"; write "
+                                            "it like -0.125, 3, .5 or 1e-3.")),
+    # what Python's float() reads but a person may not mean: refused, never guessed
+    "underscore": (rows_with(4, ("0_1", 0.1, 1)), ("Line 6: x1 must be a number, got \"0_1\"; "
+                                                  "write it like -0.125, 3, .5 or 1e-3.")),
+    "arabic-indic": (rows_with(0, (0.1, "\u0663", 1)),
+                     "Line 2: x2 must be a number, got \"\u0663\"; write it as 3 (ASCII"),
+    "fullwidth": (rows_with(0, ("\uff10.5", 0.1, 1)), "write it as 0.5 (ASCII"),
+    "unicode minus": (rows_with(0, ("\u22120.5", 0.1, 1)), "write it as -0.5 (ASCII"),
+    "no-break space": (rows_with(0, ("\u00a00.5", 0.1, 1)), "write it as 0.5 (ASCII"),
+    "decimal comma": (rows_with(0, ('"0,5"', 0.1, 1)), "got \"0,5\"; write it like -0.125"),
+    "nan": (rows_with(0, (0.1, "nan", 1)), "Line 2: x2 must be a number, got \"nan\""),
+    "inf": (rows_with(1, ("-inf", 0.1, 1)), "Line 3: x1 must be a number, got \"-inf\""),
+    "overflow": (rows_with(1, ("1e999", 0.1, 1)), "x1 must be a finite number, got \"1e999\""),
     "far": (rows_with(2, (7.5, 0.1, 1)), "x1 = 7.5 lies outside [−5, 5]"),
     "short row": (rows_with(3, (0.1, 1)), "Line 5 must have 3 values (x1, x2, label), got 2"),
     "long row": (rows_with(3, (0.1, 0.2, 1, 4)), "got 4"),
