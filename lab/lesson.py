@@ -23,6 +23,7 @@ import numpy as np
 from nncore import MLP
 
 from .equations import num
+from .numbers import plain
 from .passdata import PassData
 
 BATCH_N = 4  # rows of the mini-batch the batch-form steps show
@@ -92,8 +93,9 @@ def facts(p: PassData) -> dict[str, str]:
                         "zero: $\\hat y_1$ is already on target"),
         "k2": str(k + 1), "dsmin": num(ds[k]), "a2k": num(p.A[L - 1][0, k]),
         "pct2": f"{100 * ds[k]:.0f}",
-        "max_d3": num(np.max(np.abs(p.delta[L - 1][0]))),
-        "max_d1": num(np.max(np.abs(p.delta[0][0]))),
+        # (plain: these two are quoted in the text, not in math)
+        "max_d3": plain(np.max(np.abs(p.delta[L - 1][0]))),
+        "max_d1": plain(np.max(np.abs(p.delta[0][0]))),
         "d32": _p(p.delta[L - 1][0, 1]), "a23": _p(p.A[L - 1][0, 2]),
         "g23": num(p.delta[L - 1][0, 1] * p.A[L - 1][0, 2]),
         "two_over_N": num(2 / N), "D31": num(p.delta[L - 1][0, 0]), "pd31": _p(d3[0]),
@@ -104,7 +106,7 @@ def facts(p: PassData) -> dict[str, str]:
         f["maxdiff"] = _sci(float(np.max(np.abs(mean - p.dW[L - 1]))))
     after = _loss_after(p)
     word = "falls" if after < p.loss else "rises"
-    f["loss_change"] = (f"{word} from {num(p.loss)} to {num(after)}"
+    f["loss_change"] = (f"{word} from {plain(p.loss)} to {plain(after)}"
                         + ("" if after < p.loss else
                            ": this step was too large and overshot, so a smaller learning "
                            "rate is needed"))
@@ -406,7 +408,7 @@ STEPS: tuple[LessonStep, ...] = (
     of $\boldsymbol{\Delta}^{(3)}$ is $\frac1N$ times sample $n$'s own
     $\boldsymbol{\delta}^{(3)}$, lying down. Look at the numbers below: $N = <<N>>$, so every
     entry is $\frac2N = <<two_over_N>>$ times a difference; the first entry is
-    $<<pd31>>/<<N>> = <<D31>>$, where <<d31>> is $\delta^{(3)}_1$ of the one-sample steps.
+    $<<pd31>>/<<N>> = <<D31>>$, where $<<d31>>$ is $\delta^{(3)}_1$ of the one-sample steps.
 
     Going down, transpose the per-sample rule, using
     $(\mathbf{W}^\top\boldsymbol{\delta})^\top = \boldsymbol{\delta}^\top\mathbf{W}$:

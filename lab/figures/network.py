@@ -62,7 +62,15 @@ def _luminance(color: str) -> float:
 
 
 def _fmt(v: float) -> str:
+    """A hover's number: 4 significant digits, 1.235e+09 when large."""
     return f"{v:.4g}"
+
+
+def node_text(v: float) -> str:
+    """The number on a node: 2 decimals while that fits the node (7 characters: -999.99,
+    9999.99), beyond that 2 significant digits and a power of ten (1.2e+09)."""
+    s = f"{v:.2f}"
+    return s if len(s) <= 7 else f"{v:.1e}"
 
 
 def _stage_nodes(stage: Stage, p: PassData):
@@ -86,7 +94,7 @@ def _stage_nodes(stage: Stage, p: PassData):
             else:
                 t = 0.5 + 0.5 * np.clip(v / span, -1.0, 1.0)
                 colors.append(sample_colorscale(DIVERGING, [t])[0])
-                texts.append(f"{v:.2f}")
+                texts.append(node_text(v))
                 # white wins on contrast below luminance ≈ 0.21 (WCAG contrast ratios are equal there)
                 text_colors.append("white" if _luminance(colors[-1]) < 0.21 else INK)
             lit = (stage.phase in ("forward", "backward", "loss") and q == stage.q

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ..equations import Equation, mat, num, stacked
+from ..numbers import plain
 from ..state import Lab, View, apply_one_step
 from .latex import equations
 
@@ -27,8 +28,9 @@ def one_step_panel(lab: Lab, view: View) -> None:
         st.error(s["message"], icon=":material/error:")
         return
     change = s["loss_after"] - s["loss_before"]
-    st.metric("Loss on those rows", f"{s['loss_after']:.4f}",
-              delta=f"{change:+.4f} (was {s['loss_before']:.4f})", delta_color="inverse")
+    st.metric("Loss on those rows", plain(s["loss_after"], 4),
+              delta=f"{'+' if change >= 0 else ''}{plain(change, 4)} (was "
+                    f"{plain(s['loss_before'], 4)})", delta_color="inverse")
     L = len(s["W_before"])
     q = st.radio("Show the update of layer", list(range(1, L + 1)), index=L - 1,
                  horizontal=True, key="step_layer", format_func=lambda k: f"W⁽{k}⁾, b⁽{k}⁾")
