@@ -121,7 +121,8 @@ def test_weights_round_trip_bit_for_bit_including_awkward_floats():
     lab.net.W[0][0, 1] = 5e-324           # the smallest subnormal
     lab.net.W[1][0, 0] = 1.0 / 3.0
     lab.net.W[1][0, 1] = np.nextafter(1.0, 2.0)
-    lab.net.b[2][0] = -1.7976931348623157e308
+    lab.net.b[2][0] = -lio.MAX_WEIGHT           # the largest size a file may hold
+    lab.net.b[2][1] = np.nextafter(lio.MAX_WEIGHT, 0.0)
     wf = lio.parse_weights(lio.weights_json(lab.net, lab.settings, 3, 0))
     assert bits(wf.W) == bits(lab.net.W) and bits(wf.b) == bits(lab.net.b)
     assert np.signbit(wf.W[0][0, 0])
@@ -222,8 +223,8 @@ BAD_WEIGHTS = {
     "NaN": (in_b1("NaN"), "NaN"),
     "Infinity": (in_b1("Infinity"), "Infinity"),
     "-Infinity": (in_b1("-Infinity"), "-Infinity"),
-    "overflow": (in_b1("1e400"), "The number 1e400 is too large"),
-    "huge int": (in_b1("9" * 5000), "is too large"),
+    "overflow": (in_b1("1e400"), "b⁽¹⁾[0] is 1e400, too large"),
+    "huge int": (in_b1("9" * 5000), "b⁽¹⁾[0] is an integer of 5,000 digits, too large"),
     "deep nesting": (b"[" * 100_000 + b"]" * 100_000, "more than 8 deep"),
     "deep in W": (edit(("W", 0, 0, 0), [[[[[[0.0]]]]]]), "more than 8 deep"),
     "duplicate key": (replace_text('"version": 1,', '"version": 1, "version": 1,'),
@@ -264,6 +265,52 @@ def test_a_file_for_another_activation_is_refused_and_changes_nothing():
     assert snapshot(lab) == before
 
 
+# Weights beyond ±MAX_WEIGHT: refused, naming the entry, its size and the limit. (Python
+# reads a JSON integer of any length exactly; up to 4300 digits it then has a value, and
+# float64 holds none beyond 309 digits.)
+LIMIT = "too large: every weight and bias must lie within ±1,000,000"
+TOO_LARGE = {
+    "W3 1e155": (edit(("W", 2, 0, 0), 1e155), f"W⁽³⁾[0][0] is 1e+155, {LIMIT}"),
+    "W3 -1e300": (edit(("W", 2, 1, 3), -1e300), f"W⁽³⁾[1][3] is -1e+300, {LIMIT}"),
+    "W1 max float": (edit(("W", 0, 0, 0), 1.7976931348623157e308),
+                     f"W⁽¹⁾[0][0] is 1.7976931348623157e+308, {LIMIT}"),
+    "b2 1e150": (edit(("b", 1, 2), 1e150), f"b⁽²⁾[2] is 1e+150, {LIMIT}"),
+    "just over": (edit(("W", 1, 3, 2), 1000000.0000000001), "W⁽²⁾[3][2] is 1000000.0000000001"),
+    "int just over": (edit(("b", 0, 0), 10**6 + 1), f"b⁽¹⁾[0] is 1000001, {LIMIT}"),
+    "int of 310 digits": (in_b1("1" + "0" * 309), f"b⁽¹⁾[0] is an integer of 310 digits, {LIMIT}"),
+    "int of 4300 digits": (in_b1("-" + "9" * 4300),
+                           f"b⁽¹⁾[0] is an integer of 4,300 digits, {LIMIT}"),
+    "steps beyond 2**53": (with_(steps=2**53), ('"steps" must be a whole number from 0 to '
+                                               "9,007,199,254,740,991")),
+    "epoch of 400 digits": (with_(epoch=10**400), '"epoch" must be a whole number from 0 to'),
+}
+
+
+@pytest.mark.parametrize("name", list(TOO_LARGE))
+def test_a_number_too_large_is_refused_by_name_and_changes_nothing(name):
+    raw, expected = TOO_LARGE[name]
+    lab = trained_lab()
+    before = snapshot(lab)
+    with pytest.raises(lio.UploadError) as err:
+        lio.load_weights(lab, lio.parse_weights(raw), "big.json")
+    message = str(err.value)
+    assert expected in message, message
+    assert len(message) < 400 and not re.search(r"\d{20}", message)  # no wall of digits
+    assert snapshot(lab) == before
+
+
+def test_weights_at_the_limit_load():
+    obj = good_weights(new_lab())
+    obj["W"][0] = [[1e6, -1e6], [10**6, -10**6], [0, 5e-324]]  # floats and integers
+    lab = new_lab()
+    wf = lio.parse_weights(dumps(obj))
+    lio.load_weights(lab, wf)
+    assert lab.net.W[0].tolist() == [[1e6, -1e6], [1e6, -1e6], [0.0, 5e-324]]
+    obj["steps"] = 2**53 - 1
+    assert "saved after 9,007,199,254,740,991 steps" in lio.load_weights(
+        lab, lio.parse_weights(dumps(obj)))
+
+
 def test_the_size_cap_holds_for_a_direct_call():
     raw = fresh_weights()
     assert lio.parse_weights(raw, max_bytes=len(raw)).version == 1
@@ -288,8 +335,10 @@ GOT = {
     "W2 is null": (edit(("W", 1), None), ("W⁽²⁾ must be 4×3 (a list of 4 rows of 3 numbers), "
                                           "got null.")),
     "b1 is false": (edit(("b", 0), False), "b⁽¹⁾ must be a list of 3 numbers, got false."),
-    "steps false": (with_(steps=False), '"steps" must be a whole number ≥ 0, got false.'),
-    "epoch 1.5": (with_(epoch=1.5), '"epoch" must be a whole number ≥ 0, got the number 1.5.'),
+    "steps false": (with_(steps=False), ('"steps" must be a whole number from 0 to '
+                                         '9,007,199,254,740,991, got false.')),
+    "epoch 1.5": (with_(epoch=1.5), ('"epoch" must be a whole number from 0 to '
+                                     '9,007,199,254,740,991, got the number 1.5.')),
     "settings null": (with_(settings=None), '"settings" must be an object, got null.'),
     "settings lr true": (with_(settings={"lr": True}),
                          '"settings"."lr" must be float, got true.'),
