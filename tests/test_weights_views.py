@@ -148,7 +148,8 @@ def check_views(lab) -> None:
 def test_weights_at_the_limit_draw_every_view_readably(activation):
     """The worst file the bound lets in: every weight and bias +10⁶ (so every sum adds up),
     on the farthest inputs, at the largest learning rate."""
-    tokens = {e: "1000000" if k % 2 else "1e6" for k, e in enumerate(ENTRIES)}
+    limit = lio.MAX_WEIGHT  # whatever the limit is, it must hold there: floats and integers
+    tokens = {e: str(int(limit)) if k % 2 else repr(limit) for k, e in enumerate(ENTRIES)}
     lab = session(activation, LEARNING_RATES[-1])
     lio.load_weights(lab, lio.parse_weights(weights_file(activation, tokens)))
     assert all((np.abs(w) == lio.MAX_WEIGHT).all() for w in lab.net.W + lab.net.b)
