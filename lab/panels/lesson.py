@@ -80,10 +80,7 @@ def lesson_panel(lab: Lab, view: View, *, bind: str | None = None) -> None:
     active = next(i for i, s in enumerate(stages) if s.key == step.stage)
     stage = stages[active]
     p = current_pass(lab, step_view(lab, view, step))
-    if p.activation != "tanh":  # the text explains tanh; the numbers follow the sidebar
-        st.caption(f"The text describes tanh; the numbers below use {p.activation}, chosen "
-                   "under **Activation** in the sidebar. Only σ and σ′ differ.")
-    st.markdown(render(step, p))
+    st.markdown(render(step, p))  # its words name the sidebar's activation, σ and σ′
     if step.try_this:
         st.info("**Try this.** " + render_try(step, p), icon=":material/touch_app:")
 
