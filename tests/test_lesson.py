@@ -11,6 +11,7 @@ numbers, recomputed here from nncore.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from pathlib import Path
 
@@ -290,6 +291,30 @@ def test_back_and_next_move_one_step_and_stop_at_the_ends(app_file):
     at.button(key="lesson_back").click().run()
     assert shown_step(at) == N_STEPS - 1 == at.session_state["lesson"]
     check_live_view(at, N_STEPS - 1)
+
+
+def test_back_and_next_raise_no_streamlit_warning(app_file, monkeypatch, caplog):
+    """Streamlit warns (once per process, in its log) when a widget has a default and its
+    value is also set through the session state, as Back and Next do. Reset that "once"
+    and walk the lesson: nothing may be logged."""
+    from streamlit.elements.lib import policies
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)
+    logger = logging.getLogger("streamlit.elements.lib.policies")
+    logger.addHandler(caplog.handler)  # Streamlit's loggers do not propagate to the root
+    try:
+        at = start(app_file, bind="query-params")
+        at.query_params["lesson"] = "3"
+        at.run()
+        for _ in range(3, N_STEPS):
+            at.button(key="lesson_next").click().run()
+        at.button(key="lesson_back").click().run()
+        at.segmented_control(key="lesson").set_value(2).run()
+        at.button(key="lesson_back").click().run()
+    finally:
+        logger.removeHandler(caplog.handler)
+    assert not at.exception and shown_step(at) == 1
+    assert not [r.getMessage() for r in caplog.records if r.name == logger.name]
+    assert not policies._shown_default_value_warning
 
 
 def test_the_lesson_widget_drives_the_step(app_file):
