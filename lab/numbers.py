@@ -8,11 +8,10 @@ LaTeX of :func:`lab.equations.num` and the plain text of :func:`plain` alike, an
 :func:`shown_error` says how far the printed number can be from the true one (what
 "Your turn" allows for).
 
-Reading.
-A dataset CSV's x1 and x2 (:mod:`lab.io`) and a "Your turn" answer (:mod:`lab.quiz`) are
-read by :func:`strict_float`, so both accept exactly the same spellings: plain decimal or
-scientific notation in ASCII, such as ``-0.125``, ``3``, ``.5``, ``1e-3`` or ``2.5E+2``
-(spaces and tabs around the number are ignored). Python's ``float`` reads more, and what
+Reading. A dataset CSV's x1 and x2 (:mod:`lab.io`) and a "Your turn" answer
+(:mod:`lab.quiz`) are read by :func:`strict_float`, so both accept exactly the same
+spellings: plain decimal or scientific notation in ASCII, such as ``-0.125``, ``3``,
+``.5``, ``1e-3`` or ``2.5E+2`` (spaces and tabs around the number are ignored). Python's ``float`` reads more, and what
 it reads is not always what the writer meant: ``0_1`` is 1.0 to it, ``٣`` (an
 Arabic-Indic digit) is 3.0, a no-break space is ignored, and a decimal comma is ambiguous
 (``1,000``: one thousand, or 1.000?). All of these are refused, never guessed;
@@ -27,10 +26,38 @@ import math
 import re
 import unicodedata
 
+# ---------------------------------------------------------------- printing
 DECIMALS = 3  # the equations' decimals
 SCI_AT = 1e6  # from here on a printed number is a mantissa and a power of ten
 _SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
+
+def parts(v: float, decimals: int = DECIMALS) -> tuple[str, int | None]:
+    """``v`` as printed: (fixed-point text, None) below :data:`SCI_AT` in size (−0.000 is
+    written 0.000), else (mantissa text, exponent), 1234567 → ("1.235", 6). NaN and inf
+    print as themselves (the views never show them)."""
+    v = float(v)
+    s = f"{v:.{decimals}f}"
+    if not math.isfinite(v) or abs(float(s)) < SCI_AT:
+        return (s[1:] if s.startswith("-") and float(s) == 0.0 else s), None
+    m, e = f"{v:.{decimals}e}".split("e")
+    return m, int(e)
+
+
+def plain(v: float, decimals: int = DECIMALS) -> str:
+    """``v`` for plain text and Markdown: 0.160, -12.500, or 1.235×10⁹."""
+    m, e = parts(v, decimals)
+    return m if e is None else f"{m}×10{str(e).translate(_SUP)}"
+
+
+def shown_error(v: float, decimals: int = DECIMALS) -> float:
+    """The most the printed ``v`` can differ from ``v``: half a unit of its last digit
+    (0.0005 with 3 decimals; 0.0005 × 10ᵉ for a mantissa times 10ᵉ)."""
+    _, e = parts(v, decimals)
+    return 0.5 * 10.0 ** -decimals * (1.0 if e is None else 10.0 ** e)
+
+
+# ---------------------------------------------------------------- reading
 STRICT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 SPACES = " \t"  # the only characters ignored around a number
 EXAMPLES = "-0.125, 3, .5 or 1e-3"  # accepted spellings, for messages
@@ -72,28 +99,3 @@ def how_to_write(text: str) -> str:
     s = _ascii(text) if len(text) <= SUGGEST_MAX else None
     return (f"write it as {s} (ASCII digits, '.', '-', 'e')" if s is not None else
             f"write it like {EXAMPLES}")
-
-
-def parts(v: float, decimals: int = DECIMALS) -> tuple[str, int | None]:
-    """``v`` as printed: (fixed-point text, None) below :data:`SCI_AT` in size (−0.000 is
-    written 0.000), else (mantissa text, exponent), 1234567 → ("1.235", 6). NaN and inf
-    print as themselves (the views never show them)."""
-    v = float(v)
-    s = f"{v:.{decimals}f}"
-    if not math.isfinite(v) or abs(float(s)) < SCI_AT:
-        return (s[1:] if s.startswith("-") and float(s) == 0.0 else s), None
-    m, e = f"{v:.{decimals}e}".split("e")
-    return m, int(e)
-
-
-def plain(v: float, decimals: int = DECIMALS) -> str:
-    """``v`` for plain text and Markdown: 0.160, -12.500, or 1.235×10⁹."""
-    m, e = parts(v, decimals)
-    return m if e is None else f"{m}×10{str(e).translate(_SUP)}"
-
-
-def shown_error(v: float, decimals: int = DECIMALS) -> float:
-    """The most the printed ``v`` can differ from ``v``: half a unit of its last digit
-    (0.0005 with 3 decimals; 0.0005 × 10ᵉ for a mantissa times 10ᵉ)."""
-    _, e = parts(v, decimals)
-    return 0.5 * 10.0 ** -decimals * (1.0 if e is None else 10.0 ** e)
