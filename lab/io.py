@@ -40,8 +40,8 @@ MAX_ABS_X = 5.0  # the built-in sets live in [-1, 1]²; farther points saturate 
 # gradients ≲ 1.1e4 B⁵, new weights after one SGD step ≲ 1.1e5 B⁵, and the loss after
 # that step (the lesson and "Your turn" compute it) ≲ 5e34 B³⁰: finite in float64
 # (< 1.8e308) only while B ≲ 1.3e9. 1e6 leaves a margin of 1e93 on that last number and
-# is still 10⁵ times the weights any training here reaches. docs/weights-schema.md has
-# the derivation; the views print numbers this large in scientific notation.
+# is still far above the weights training reaches here (of order 1 to 10).
+# docs/weights-schema.md has the derivation; the views print such numbers as 1.2×10⁴⁰.
 MAX_WEIGHT = 1e6
 MAX_COUNT = 2**53 - 1  # "steps", "epoch": the largest whole number every JSON reader keeps exact
 LONG_INT = 309  # more digits than any float64 has: such an integer is kept as text, not read
@@ -81,6 +81,8 @@ def _kind(v) -> str:
     """The kind of a JSON value, for "got a list": true, false and null are their own kind."""
     if v is None or isinstance(v, bool):
         return _show(v)
+    if isinstance(v, _TooLarge):
+        return "a number"
     return _KINDS.get(type(v), type(v).__name__)
 
 

@@ -344,6 +344,9 @@ GOT = {
                          '"settings"."lr" must be float, got true.'),
     "file is true": (b"true", "The file must hold a JSON object, got true."),
     "file is null": (b"null", "The file must hold a JSON object, got null."),
+    "file is 1e400": (b"1e400", "The file must hold a JSON object, got a number."),
+    "version 1e400": (with_(version=10**400), ('Unsupported "version" an integer of 401 '
+                                               "digits: this app reads version 1.")),
 }
 
 
