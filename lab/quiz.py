@@ -35,7 +35,6 @@ from .numbers import plain as plain_number  # `plain` names a question's plain t
 from .passdata import PassData
 from .stages import SUB, Stage, sup
 
-H = shown_error(0.0)  # the largest rounding error of a number printed with 3 decimals
 TOL_FLOOR = 0.002
 MAX_LEN = 40  # longest answer read (and the most of it ever echoed)
 
@@ -86,12 +85,8 @@ def _p(v: float) -> str:
     return f"({num(v)})"
 
 
-def _e(v: float) -> float:
-    """How far the printed ``v`` can be from ``v`` (H for a number with 3 decimals)."""
-    return shown_error(v)
-
-
-_E = np.vectorize(_e, otypes=[float])  # the same, entry by entry of an array
+_e = shown_error  # how far the printed v can be from v: H = 0.0005 with 3 decimals
+_E = np.vectorize(shown_error, otypes=[float])  # the same, entry by entry of an array
 
 
 def _prod(u: float, v: float) -> float:
@@ -321,7 +316,7 @@ def _loss_after(p: PassData) -> Question:
     f, truth = net.forward(p.X), loss_after(p)
     # Worst case of a forward pass by hand from the 3-decimal x and new weights, rounding
     # every product, z and a to 3 decimals on the way: e bounds each value's error.
-    # (Every printed number x is off by up to e(x) = _e(x): H for 3 decimals.)
+    # (Every printed number x is off by up to e(x) = _e(x).)
     lip = ACTIVATIONS[p.activation].dsigma_max
     e = _E(p.X)
     for q in range(1, net.L + 1):
