@@ -21,10 +21,10 @@ import numpy as np
 
 from nncore import ACTIVATIONS
 
+from .numbers import parts
 from .passdata import PassData
 from .stages import Stage
 
-DECIMALS = 3
 LINE_EM = 22.0  # widest line of a numeric equation, in em (≈ a 4-column matrix of 8 rows)
 
 
@@ -38,9 +38,10 @@ class Equation:
 
 
 def num(v: float) -> str:
-    """A number with 3 decimals; −0.000 is written 0.000."""
-    s = f"{float(v):.{DECIMALS}f}"
-    return s[1:] if s.startswith("-") and float(s) == 0.0 else s
+    r"""A number with 3 decimals (−0.000 is written 0.000); from 10⁶ on a mantissa with 3
+    decimals times a power of ten, ``1.235\times 10^{9}`` (see :func:`lab.numbers.parts`)."""
+    m, e = parts(v)
+    return m if e is None else rf"{m}\times 10^{{{e}}}"
 
 
 def mat(M, T: bool = False) -> str:
@@ -65,8 +66,15 @@ _SPACES = {r"\quad": 1.0, r"\qquad": 2.0, r"\,": 0.17, r"\ ": 0.33, r"\;": 0.28}
 
 
 def _number_em(s: str) -> float:
-    """KaTeX's width of a number: digits 0.5 em, point 0.28 em, minus sign 0.78 em."""
-    return sum(0.78 if c == "-" else 0.28 if c == "." else 0.5 for c in s.strip())
+    r"""KaTeX's width of a number: digits 0.5 em, point 0.28 em, minus sign 0.78 em; for
+    ``m\times 10^{e}`` also the sign ×, the 10 and the exponent (set at 70 %)."""
+    def chars(t: str) -> float:
+        return sum(0.78 if c == "-" else 0.28 if c == "." else 0.5 for c in t.strip())
+    mantissa, times, power = s.partition(r"\times")
+    if not times:
+        return chars(s)
+    exponent = power.strip().removeprefix("10^{").removesuffix("}")
+    return chars(mantissa) + 0.78 + 1.0 + 0.7 * chars(exponent)
 
 
 def _matrix_em(body: str) -> float:

@@ -25,6 +25,7 @@ import numpy as np
 
 from nncore import ACTIVATIONS, MLP, History, datasets
 
+from .numbers import how_to_write, strict_float
 from .state import SIZES, Data, Lab, Settings, start_from, use_data
 
 FORMAT = "backprop-lab-weights"
@@ -34,6 +35,16 @@ MAX_DEPTH = 8  # a valid weights file nests 4 deep: {"W": [matrix [row [number]]
 SHOW = 80  # at most this many characters of a bad value appear in a message
 MIN_ROWS, MAX_ROWS = 10, 5000
 MAX_ABS_X = 5.0  # the built-in sets live in [-1, 1]²; farther points saturate tanh at once
+# The largest |w| or |b| a weights file may hold. With |x| ≤ MAX_ABS_X, an unbounded σ
+# (relu, identity) and γ ≤ 10, weights of size B give |ŷ| ≲ 132 B³, a loss ≲ 3.5e4 B⁶,
+# gradients ≲ 1.1e4 B⁵, new weights after one SGD step ≲ 1.1e5 B⁵, and the loss after
+# that step (the lesson and "Your turn" compute it) ≲ 5e34 B³⁰: finite in float64
+# (< 1.8e308) only while B ≲ 1.3e9. 1e6 leaves a margin of 1e93 on that last number and
+# is still far above the weights training reaches here (of order 1 to 10).
+# docs/weights-schema.md has the derivation; the views print such numbers as 1.2×10⁴⁰.
+MAX_WEIGHT = 1e6
+MAX_COUNT = 2**53 - 1  # "steps", "epoch": the largest whole number every JSON reader keeps exact
+LONG_INT = 309  # more digits than any float64 has: such an integer is kept as text, not read
 CSV_HEADER = ("x1", "x2", "label")
 SUP = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
 
@@ -63,11 +74,29 @@ def _show(v) -> str:
         return _cut(repr(v))
 
 
+_KINDS = {dict: "an object", list: "a list", str: "a string", int: "a number", float: "a number"}
+
+
 def _kind(v) -> str:
-    if isinstance(v, bool):
-        return "true/false"
-    return {dict: "an object", list: "a list", str: "a string", int: "a number",
-            float: "a number", type(None): "null"}.get(type(v), type(v).__name__)
+    """The kind of a JSON value, for "got a list": true, false and null are their own kind."""
+    if v is None or isinstance(v, bool):
+        return _show(v)
+    if isinstance(v, _TooLarge):
+        return "a number"
+    return _KINDS.get(type(v), type(v).__name__)
+
+
+def _got(v) -> str:
+    """A user-provided JSON value for "…, got <this>.": its kind, then the value itself
+    (cut to SHOW characters): the string "abc", the number 3, a list [1, 2]; true, false
+    and null say it all alone."""
+    if v is None or isinstance(v, bool):
+        return _show(v)
+    if isinstance(v, (int, float, _TooLarge)):
+        shown = _magnitude(v)
+        return shown if shown.startswith("an integer") else f"the number {shown}"
+    kind = {str: "the string"}.get(type(v), _kind(v))
+    return f"{kind} {_show(v)}"
 
 
 def md_escape(text: str) -> str:
@@ -151,19 +180,37 @@ def _no_constants(name: str):
                       "(JSON has no NaN or Infinity).")
 
 
-def _float(s: str) -> float:
+class _TooLarge:
+    """A JSON number beyond float64 (1e400, or an integer of more than LONG_INT digits),
+    kept as its text: whichever check meets it names its place in the file, and no
+    integer of thousands of digits is ever converted."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __repr__(self) -> str:
+        return _magnitude(self)
+
+
+def _float(s: str) -> float | _TooLarge:
     v = float(s)
-    if not math.isfinite(v):
-        raise UploadError(f"The number {_cut(s)} is too large: every number must be a "
-                          "finite float64.")
-    return v
+    return v if math.isfinite(v) else _TooLarge(s)
 
 
-def _int(s: str) -> int:
-    try:
-        return int(s)
-    except ValueError:  # more digits than Python converts
-        raise UploadError(f"The number {_cut(s)} is too large.") from None
+def _int(s: str) -> int | _TooLarge:
+    return _TooLarge(s) if len(s.lstrip("-")) > LONG_INT else int(s)
+
+
+def _magnitude(x) -> str:
+    """A number for a message, as the file wrote it (a float by repr), except an integer
+    of more than 20 digits, named by its length: no wall of digits."""
+    text = x.text if isinstance(x, _TooLarge) else repr(x) if isinstance(x, float) else str(x)
+    digits = text.lstrip("-")
+    if digits.isdigit() and len(digits) > 20:
+        return f"an integer of {len(digits):,} digits"
+    return _cut(text)
 
 
 def _object(pairs):
@@ -191,47 +238,52 @@ def _is_num(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
+def _weight(x, where: str) -> float:
+    """An entry of W or b: a number (not true/false) within ±MAX_WEIGHT, as a float64.
+    Compared before any conversion: Python compares an int of any length exactly."""
+    if isinstance(x, _TooLarge) or (_is_num(x) and not abs(x) <= MAX_WEIGHT):
+        raise UploadError(f"{where} is {_magnitude(x)}, too large: every weight and bias must "
+                          f"lie within ±{MAX_WEIGHT:,.0f} (docs/weights-schema.md says why).")
+    if not _is_num(x):
+        raise UploadError(f"{where} must be a number, got {_got(x)}.")
+    return float(x)
+
+
 def _matrix(v, name: str, rows: int, cols: int) -> np.ndarray:
     """v as a (rows, cols) float64 array; the message names the first problem."""
     want = f"{name} must be {rows}×{cols} (a list of {rows} rows of {cols} numbers)"
     if not isinstance(v, list) or not all(isinstance(r, list) for r in v):
-        raise UploadError(f"{want}, got {_kind(v) if not isinstance(v, list) else 'a list'}"
-                          f" {_show(v)}.")
+        raise UploadError(f"{want}, got {_got(v)}.")
     widths = {len(r) for r in v}
     if len(v) != rows or widths != {cols}:
         got = f"{len(v)}×{widths.pop()}" if len(widths) == 1 else \
             f"{len(v)} rows of lengths {sorted(widths)}"
         raise UploadError(f"{name} must be {rows}×{cols}, got {got}.")
-    for i, r in enumerate(v):
-        for j, x in enumerate(r):
-            if not _is_num(x):
-                raise UploadError(f"{name}[{i}][{j}] must be a number, got {_kind(x)} "
-                                  f"{_show(x)}.")
-    return np.array(v, dtype=np.float64)
+    return np.array([[_weight(x, f"{name}[{i}][{j}]") for j, x in enumerate(r)]
+                     for i, r in enumerate(v)], dtype=np.float64)
 
 
 def _vector(v, name: str, n: int) -> np.ndarray:
     if not isinstance(v, list):
-        raise UploadError(f"{name} must be a list of {n} numbers, got {_kind(v)} {_show(v)}.")
+        raise UploadError(f"{name} must be a list of {n} numbers, got {_got(v)}.")
     if len(v) != n:
         raise UploadError(f"{name} must have {n} numbers, got {len(v)}.")
-    for i, x in enumerate(v):
-        if not _is_num(x):
-            raise UploadError(f"{name}[{i}] must be a number, got {_kind(x)} {_show(x)}.")
-    return np.array(v, dtype=np.float64)
+    return np.array([_weight(x, f"{name}[{i}]") for i, x in enumerate(v)], dtype=np.float64)
 
 
 def _count(obj: dict, key: str) -> int | None:
     v = obj.get(key)
-    if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 0):
-        raise UploadError(f'"{key}" must be a whole number ≥ 0, got {_kind(v)} {_show(v)}.')
+    if v is not None and (not isinstance(v, int) or isinstance(v, bool)
+                          or not 0 <= v <= MAX_COUNT):
+        raise UploadError(f'"{key}" must be a whole number from 0 to {MAX_COUNT:,}, got '
+                          f"{_got(v)}.")
     return v
 
 
 def _settings(v) -> dict:
     """The informative settings: known names with values of the right type."""
     if not isinstance(v, dict):
-        raise UploadError(f'"settings" must be an object, got {_kind(v)} {_show(v)}.')
+        raise UploadError(f'"settings" must be an object, got {_got(v)}.')
     types = {f.name: f.type for f in fields(Settings)}
     for k, x in v.items():
         if k not in types:
@@ -241,8 +293,7 @@ def _settings(v) -> dict:
               isinstance(x, int) and not isinstance(x, bool) if types[k] == "int" else
               _is_num(x))
         if not ok:
-            raise UploadError(f'"settings"."{k}" must be {types[k]}, got {_kind(x)} '
-                              f"{_show(x)}.")
+            raise UploadError(f'"settings"."{k}" must be {types[k]}, got {_got(x)}.')
     return dict(v)
 
 
@@ -252,7 +303,8 @@ def parse_weights(raw: bytes, max_bytes: int | None = None) -> WeightsFile:
     raw : the file's bytes (at most ``max_bytes``, default the app's upload cap). Checks,
     in order: size, UTF-8, nesting depth, JSON syntax (no NaN/Infinity, no duplicate
     keys), the object's keys, format, version, sizes = [2, 3, 4, 2], activation, then
-    W^(q) (n_q, n_{q-1}) and b^(q) (n_q,) entry by entry: finite numbers, not true/false.
+    W^(q) (n_q, n_{q-1}) and b^(q) (n_q,) entry by entry: numbers (not true/false) within
+    ±MAX_WEIGHT; "steps" and "epoch" whole numbers from 0 to MAX_COUNT.
     """
     text = _text(raw, upload_bytes_limit() if max_bytes is None else max_bytes,
                  "weights file")
@@ -293,7 +345,7 @@ def parse_weights(raw: bytes, max_bytes: int | None = None) -> WeightsFile:
     L = len(SIZES) - 1
     for key in ("W", "b"):
         if not isinstance(obj[key], list) or len(obj[key]) != L:
-            n = len(obj[key]) if isinstance(obj[key], list) else _kind(obj[key])
+            n = len(obj[key]) if isinstance(obj[key], list) else _got(obj[key])
             raise UploadError(f'"{key}" must be a list of {L} layers, got {n}.')
     W = [_matrix(obj["W"][q], f"W{f'({q + 1})'.translate(SUP)}", SIZES[q + 1], SIZES[q])
          for q in range(L)]
@@ -319,7 +371,7 @@ def load_weights(lab: Lab, wf: WeightsFile, name: str = "the file") -> str:
                           f"app is set to {lab.settings.activation}. Choose {wf.activation} "
                           "under Hidden activation σ, then load the file again.")
     start_from(lab, wf.W, wf.b)
-    was = f" (saved after {wf.steps} steps)" if wf.steps else ""
+    was = f" (saved after {wf.steps:,} steps)" if wf.steps else ""
     lab.notice = (f"Loaded the weights from {safe_name(name)}{was}; training restarts from "
                   "them at epoch 0 with the current settings.")
     return lab.notice
@@ -458,11 +510,13 @@ class DatasetFile:
 
 
 def _finite(s: str, line: int, col: str) -> float:
-    try:
-        v = float(s)
-    except ValueError:
-        raise UploadError(f"Line {line}: {col} must be a number, got {_show(s)}.") from None
-    if not math.isfinite(v):
+    """x1 or x2 of a row: a strict number (:func:`lab.numbers.strict_float`), finite, in
+    range; else the message names the line, the column and how to write it."""
+    v = strict_float(s)
+    if v is None:
+        raise UploadError(f"Line {line}: {col} must be a number, got {_show(s)}; "
+                          f"{how_to_write(s)}.")
+    if not math.isfinite(v):  # 1e999
         raise UploadError(f"Line {line}: {col} must be a finite number, got {_show(s)}.")
     if abs(v) > MAX_ABS_X:
         raise UploadError(f"Line {line}: {col} = {_cut(s)} lies outside [−{MAX_ABS_X:g}, "
@@ -472,14 +526,12 @@ def _finite(s: str, line: int, col: str) -> float:
 
 
 def _class_order(values: list[str]) -> tuple[str, str]:
-    """The two distinct labels, class 0 first: numeric order when both read as finite
-    numbers ("0" < "1", "-1" < "1"), else text order ("cat" < "dog")."""
-    try:
-        nums = {s: float(s) for s in values}
-        if all(math.isfinite(v) for v in nums.values()) and len(set(nums.values())) == 2:
-            return tuple(sorted(values, key=nums.get))
-    except ValueError:
-        pass
+    """The two distinct labels, class 0 first: numeric order when both are finite strict
+    numbers ("0" < "1", "-1" < "1", "9" < "10"), else text order ("cat" < "dog")."""
+    nums = {s: strict_float(s) for s in values}
+    if all(v is not None and math.isfinite(v) for v in nums.values()) and \
+            len(set(nums.values())) == 2:
+        return tuple(sorted(values, key=nums.get))
     return tuple(sorted(values))
 
 
@@ -487,8 +539,9 @@ def parse_dataset(raw: bytes, max_bytes: int | None = None) -> DatasetFile:
     """Check a dataset CSV strictly; return its arrays or raise :class:`UploadError`.
 
     Format: UTF-8, a header ``x1,x2,label`` (case and spaces around names ignored), then
-    MIN_ROWS … MAX_ROWS rows of two finite numbers in [−MAX_ABS_X, MAX_ABS_X] and a label
-    with exactly two distinct values (blank lines are skipped).
+    MIN_ROWS … MAX_ROWS rows of two finite numbers in [−MAX_ABS_X, MAX_ABS_X], written in
+    plain decimal or scientific notation in ASCII (:mod:`lab.numbers`), and a label with
+    exactly two distinct values (blank lines are skipped).
     """
     text = _text(raw, upload_bytes_limit() if max_bytes is None else max_bytes,
                  "dataset file")

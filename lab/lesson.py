@@ -9,7 +9,9 @@ Each :class:`LessonStep` names the stage of the network picture it shows (a key 
 The texts are Markdown with ``$…$`` / ``$$…$$`` math. They never hard-code a number of the
 live network: a number they quote is a ``<<name>>`` placeholder that :func:`render` fills
 from :func:`facts` of the step's own pass, so the text always agrees with the picture and
-the equations next to it. No Streamlit here; the panel is ``lab.panels.lesson``.
+the equations next to it. Nor do they hard-code the hidden activation: what σ and σ' are,
+and what they do to the signal, come from :data:`WORDS` for the activation of the pass.
+No Streamlit here; the panel is ``lab.panels.lesson``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import numpy as np
 from nncore import MLP
 
 from .equations import num
+from .numbers import plain
 from .passdata import PassData
 
 BATCH_N = 4  # rows of the mini-batch the batch-form steps show
@@ -42,6 +45,80 @@ class LessonStep:
     text: str
     equations: tuple[int, ...] | None = None
     try_this: str = ""
+
+
+@dataclass(frozen=True)
+class Words:
+    """What the lesson says about one hidden activation σ: Markdown, math in $…$.
+
+    sigma, dsigma: σ(z) and σ'(z) in LaTeX; call: σ applied to a number, a format string
+    (the number, in parentheses when negative, goes in {}); shape: how σ bends; stored:
+    why σ' needs only what the forward pass keeps; backward: what σ' does to the signal
+    going back; fade: how the factors σ' scale it, layer after layer; train: what
+    training does to them (a "try this"); other, other_effect: the activation the
+    "try this" of the activation step suggests instead, and what that changes.
+    """
+
+    sigma: str
+    dsigma: str
+    call: str
+    shape: str
+    stored: str
+    backward: str
+    fade: str
+    train: str
+    other: str
+    other_effect: str
+
+
+_FROM_A = ("which can be computed from the activation alone, so the forward pass stores the "
+           "activations for later.")
+WORDS: dict[str, Words] = {
+    "tanh": Words(
+        r"\tanh z", r"1 - \tanh^2 z = 1 - a^2", r"\tanh({})",
+        r"$\tanh$ is close to the identity near 0 and flattens out towards $-1$ and $1$ for "
+        r"large $|z|$.", _FROM_A,
+        r"a neuron with $|a|$ near 1 (**saturated**) passes almost nothing back.",
+        r"factors $\sigma' \le 1$, so in deep networks it can fade away",
+        r"as activations grow towards $\pm 1$ the factors $\sigma'$ shrink. The Train tab's "
+        "gradient-flow chart counts the saturated units.",
+        "relu", "negative sums become 0"),
+    "sigmoid": Words(
+        r"\frac{1}{1 + e^{-z}}", r"\sigma(z)\,(1 - \sigma(z)) = a(1 - a)",
+        r"\frac{{1}}{{1 + e^{{-{}}}}}",
+        r"The sigmoid rises from 0 to 1: it is $\frac12$ at $z = 0$ and flattens out towards "
+        r"0 and 1 for large $|z|$.", _FROM_A,
+        r"it is at most $\frac14$ (at $a = \frac12$), and a neuron with $a$ near 0 or 1 "
+        "(**saturated**) passes almost nothing back.",
+        r"factors $\sigma' \le \frac14$, so in deep networks it fades away fast",
+        r"as activations move towards 0 or 1 the factors $\sigma'$ shrink. The Train tab's "
+        "gradient-flow chart counts the saturated units.",
+        "tanh", "every sum is squashed into $(-1, 1)$, centred on 0"),
+    "relu": Words(
+        r"\max(0, z)", r"1 \text{ for } z > 0,\ 0 \text{ otherwise}", r"\max(0, {})",
+        "ReLU passes a positive sum on unchanged and replaces a negative one by 0: two "
+        r"straight pieces with a bend at $z = 0$.",
+        r"which can be read off the activation alone ($a > 0$ exactly when $z > 0$), so the "
+        "forward pass stores the activations for later.",
+        r"a neuron with $z > 0$ passes the signal back unchanged, and one with $z \le 0$ "
+        r"(its $a$ is 0) passes nothing back for this sample.",
+        r"factors $\sigma'$ that are 1 or 0: through each neuron the signal goes back "
+        "undiminished, or not at all",
+        "a neuron whose sum is negative for every sample outputs 0 and passes nothing back "
+        r"(a **dead** unit), and no gradient brings it back. The Train tab's gradient-flow "
+        r"chart counts the units with $\sigma' = 0$.",
+        "tanh", "every sum is squashed smoothly into $(-1, 1)$"),
+    "identity": Words(
+        "z", "1", r"\sigma({})",
+        "The identity passes every sum on unchanged, so this network is exactly the one just "
+        "described: it can only split the plane with a straight line.",
+        "for every $z$: the backward pass needs nothing stored to apply it.",
+        "every neuron passes the signal back unchanged, scaled by the weights alone.",
+        r"factors $\sigma' = 1$: only the weights can make it fade",
+        r"the factors $\sigma'$ are still all 1. With the identity, only the weights scale "
+        "the signal on its way back.",
+        "tanh", "the boundary can bend"),
+}
 
 
 def _p(v: float) -> str:
@@ -75,7 +152,13 @@ def facts(p: PassData) -> dict[str, str]:
     d3 = 2 * (yhat - y)  # the sample's own δ⁽³⁾ in both forms
     ds = p.dsigma[L - 2][0]  # σ'(z⁽²⁾) of row 0
     k = int(np.argmin(ds))
+    w = WORDS[p.activation]
     f = {
+        # the activation in use, its formulas and what they do
+        "act": p.activation, "sigma": w.sigma, "dsigma": w.dsigma, "shape": w.shape,
+        "stored": w.stored, "backward": w.backward, "fade": w.fade, "train": w.train,
+        "sigma_z11": w.call.format(_p(p.Z[0][0, 0])), "other": w.other,
+        "other_sigma": WORDS[w.other].sigma, "other_effect": w.other_effect,
         "index": str(int(p.indices[0])), "N": str(N),
         "rows": ", ".join(str(int(i)) for i in p.indices),
         "x1": num(x[0]), "x2": num(x[1]), "y1": f"{y[0]:g}", "y2": f"{y[1]:g}",
@@ -92,8 +175,9 @@ def facts(p: PassData) -> dict[str, str]:
                         "zero: $\\hat y_1$ is already on target"),
         "k2": str(k + 1), "dsmin": num(ds[k]), "a2k": num(p.A[L - 1][0, k]),
         "pct2": f"{100 * ds[k]:.0f}",
-        "max_d3": num(np.max(np.abs(p.delta[L - 1][0]))),
-        "max_d1": num(np.max(np.abs(p.delta[0][0]))),
+        # (plain: these two are quoted in the text, not in math)
+        "max_d3": plain(np.max(np.abs(p.delta[L - 1][0]))),
+        "max_d1": plain(np.max(np.abs(p.delta[0][0]))),
         "d32": _p(p.delta[L - 1][0, 1]), "a23": _p(p.A[L - 1][0, 2]),
         "g23": num(p.delta[L - 1][0, 1] * p.A[L - 1][0, 2]),
         "two_over_N": num(2 / N), "D31": num(p.delta[L - 1][0, 0]), "pd31": _p(d3[0]),
@@ -104,7 +188,7 @@ def facts(p: PassData) -> dict[str, str]:
         f["maxdiff"] = _sci(float(np.max(np.abs(mean - p.dW[L - 1]))))
     after = _loss_after(p)
     word = "falls" if after < p.loss else "rises"
-    f["loss_change"] = (f"{word} from {num(p.loss)} to {num(after)}"
+    f["loss_change"] = (f"{word} from {plain(p.loss)} to {plain(after)}"
                         + ("" if after < p.loss else
                            ": this step was too large and overshot, so a smaller learning "
                            "rate is needed"))
@@ -154,8 +238,9 @@ STEPS: tuple[LessonStep, ...] = (
     \mathbf{x}$. The output $\hat{\mathbf{y}}$ ("y hat") is the network's prediction and
     $\mathbf{y}$ the target it should match. For one sample all of these are **column**
     vectors ($n_q\times 1$). The hidden layers apply a function $\sigma$ to each entry
-    separately: $\tanh$, unless you chose another **Activation** in the sidebar. $\sigma'$ is
-    its derivative, and $\odot$ multiplies two vectors entry by entry.
+    separately; here it is **<<act>>**, $\sigma(z) = <<sigma>>$, as chosen under
+    **Activation** in the sidebar. $\sigma'$ is its derivative, and $\odot$ multiplies two
+    vectors entry by entry.
 
     The lesson follows training sample <<index>>: look at the numbers below, its input is
     $\mathbf{x} = (<<x1>>, <<x2>>)^\top$ and its target is $\mathbf{y} = (<<y1>>,
@@ -196,21 +281,19 @@ STEPS: tuple[LessonStep, ...] = (
     _step("Forward pass, layer 1: the activation", "a1", "sample", r"""
     Each neuron then passes its sum through $\sigma$, entry by entry:
 
-    $$\mathbf{a}^{(1)} = \sigma\left(\mathbf{z}^{(1)}\right), \qquad \sigma = \tanh .$$
+    $$\mathbf{a}^{(1)} = \sigma\left(\mathbf{z}^{(1)}\right), \qquad \sigma(z) = <<sigma>> .$$
 
     Why not pass $\mathbf{z}^{(1)}$ on as it is? Then every layer would compute a matrix
     product plus a constant vector, and so would the whole network, which could then only
     split the plane with a straight line. The bend of $\sigma$ is what lets the network
     learn curved boundaries.
 
-    $\tanh$ is close to the identity near 0 and flattens out towards $-1$ and $1$ for large
-    $|z|$. Look at the numbers below: $z^{(1)}_1 = <<z11>>$ becomes
-    $a^{(1)}_1 = \tanh(<<z11>>) = <<a11>>$. Keep the slope of $\tanh$ in mind for the
-    backward pass: $\sigma'(z) = 1 - \tanh^2 z = 1 - a^2$, which can be computed from the
-    activation alone, so the forward pass stores the activations for later.
+    <<shape>> Look at the numbers below: $z^{(1)}_1 = <<z11>>$ becomes
+    $a^{(1)}_1 = <<sigma_z11>> = <<a11>>$. Keep the slope of $\sigma$ in mind for the
+    backward pass: $\sigma'(z) = <<dsigma>>$, <<stored>>
     """, try_this=r"""
-    Set **Activation** in the sidebar to relu ($\sigma(z) = \max(0, z)$): negative sums
-    become 0. Only $\sigma$ and $\sigma'$ change in every equation of this lesson.
+    Set **Activation** in the sidebar to <<other>> ($\sigma(z) = <<other_sigma>>$):
+    <<other_effect>>. Only $\sigma$ and $\sigma'$ change in every equation of this lesson.
     """),
 
     _step("Forward pass: layer 2 and the output", "yhat", "sample", r"""
@@ -301,14 +384,12 @@ STEPS: tuple[LessonStep, ...] = (
 
     The transpose sends the signal back along the edges that carried the activations
     forward: $\mathbf{W}^{(3)}$ mapped 4 numbers to 2, $(\mathbf{W}^{(3)})^\top$ maps 2 back
-    to 4. For $\tanh$, $\sigma'(z) = 1 - a^2$: a neuron with $|a|$ near 1 (**saturated**)
-    passes almost nothing back. Look at the numbers below: in the first vector, neuron <<k2>>
+    to 4. Here $\sigma'(z) = <<dsigma>>$: <<backward>> Look at the numbers below: in the
+    first vector, neuron <<k2>>
     of layer 2 has the smallest factor, $\sigma'(z^{(2)}_{<<k2>>}) = <<dsmin>>$ (its $a = <<a2k>>$), so it
     passes on <<pct2>> % of the signal that reaches it.
     """, try_this=r"""
-    Train for a while in the **Train** tab and come back: as activations grow towards
-    $\pm 1$ the factors $\sigma'$ shrink. The Train tab's gradient-flow chart counts the
-    saturated units.
+    Train for a while in the **Train** tab and come back: <<train>>
     """),
 
     _step("Backward to layer 1: the same rule again", "delta1", "sample", r"""
@@ -332,7 +413,7 @@ STEPS: tuple[LessonStep, ...] = (
     the edges of $\mathbf{W}^{(2)}$ are lit: they now carry $\boldsymbol{\delta}^{(2)}$ down.
     Look at the numbers below: the largest entry of $\boldsymbol{\delta}^{(1)}$ in size is
     <<max_d1>>, against <<max_d3>> at the output. Each layer multiplies the signal by
-    weights and by factors $\sigma' \le 1$, so in deep networks it can fade away.
+    weights and by <<fade>>.
     """),
 
     _step("Gradients from δ and the activations", "grads", "sample", r"""
@@ -406,7 +487,7 @@ STEPS: tuple[LessonStep, ...] = (
     of $\boldsymbol{\Delta}^{(3)}$ is $\frac1N$ times sample $n$'s own
     $\boldsymbol{\delta}^{(3)}$, lying down. Look at the numbers below: $N = <<N>>$, so every
     entry is $\frac2N = <<two_over_N>>$ times a difference; the first entry is
-    $<<pd31>>/<<N>> = <<D31>>$, where <<d31>> is $\delta^{(3)}_1$ of the one-sample steps.
+    $<<pd31>>/<<N>> = <<D31>>$, where $<<d31>>$ is $\delta^{(3)}_1$ of the one-sample steps.
 
     Going down, transpose the per-sample rule, using
     $(\mathbf{W}^\top\boldsymbol{\delta})^\top = \boldsymbol{\delta}^\top\mathbf{W}$:

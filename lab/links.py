@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from nncore import ACTIVATIONS, datasets
 
+from .io import MAX_WEIGHT
 from .journal import MAX_LOG_CHARS, Journal, parse_log, parse_start
 from .player.protocol import DEFAULT_RATE, STEP_RATES
 from .stages import build_stages
@@ -44,7 +45,6 @@ FORMS = ("sample", "batch")
 MAX_REPLAY_STEPS = 50_000  # ~1–2 s of training on a small server when a link is opened
 MAX_VALUE_CHARS = 40  # longer values are not even parsed (``log`` and ``w0`` excepted)
 N_PARAMS = sum((a + 1) * b for a, b in itertools.pairwise(SIZES))
-MAX_START_ABS = 1e6  # the largest |weight| a link's start weights may hold
 
 _DIGITS = re.compile(r"[0-9]{1,10}")
 _DECIMAL = re.compile(r"[0-9]{1,5}(\.[0-9]{1,6})?")
@@ -123,7 +123,7 @@ def _log(raw: str) -> list:
 
 def _start(raw: str):
     try:
-        return parse_start(raw, N_PARAMS, MAX_START_ABS)
+        return parse_start(raw, N_PARAMS, MAX_WEIGHT)  # as an uploaded file's
     except ValueError as why:
         raise Rejected(str(why)) from None
 

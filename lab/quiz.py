@@ -6,12 +6,14 @@ step (stage "update", where the new weights are on screen). The input stage comp
 nothing, so it has no question. Entries are named 1-based, as on the picture (the arrays
 are 0-based: ``Z[q - 1][n, i]`` is row n + 1, column i + 1 of Z^(q)).
 
-Tolerance. The student works from the numbers the equations print, each rounded to 3
-decimals, so each is off by up to H = 0.0005. For an answer Σ u_k v_k + c the rounded
-operands move the result by at most Σ H(|u_k| + |v_k| + H), plus H per added operand, plus
-H each time the student rounds an intermediate result and the answer. The tolerance is
-that worst-case bound, at least TOL_FLOOR (four such roundings: most answers take about
-that many steps), rounded up to 4 decimals: the number stated on screen is the one applied.
+Tolerance. The student works from the numbers the equations print, each off by up to
+half a unit of its last digit, e(u) (:func:`lab.numbers.shown_error`): H = 0.0005 for a
+number printed with 3 decimals, 0.0005 × 10ᵏ for one printed as m × 10ᵏ (from 10⁶ on).
+For an answer Σ u_k v_k + c the printed operands move the result by at most
+Σ e(u_k)|v_k| + e(v_k)|u_k| + e(u_k)e(v_k), plus e(c) per added operand, plus e(x) each
+time the student rounds an intermediate result x, and the answer. The tolerance is that
+worst-case bound, at least TOL_FLOOR (four such roundings: most answers take about that
+many steps), rounded up to 4 decimals: the number stated on screen is the one applied.
 A sign error or a neighbouring entry is rejected whenever it differs from the truth by
 more than the tolerance. Pure: no Streamlit.
 """
@@ -27,14 +29,14 @@ import numpy as np
 
 from nncore import ACTIVATIONS, MLP
 
-from .equations import DECIMALS, LINE_EM, Equation, mat, num, stacked
+from .equations import LINE_EM, Equation, mat, num, stacked
+from .numbers import how_to_write, shown_error, strict_float
+from .numbers import plain as plain_number  # `plain` names a question's plain text here
 from .passdata import PassData
 from .stages import SUB, Stage, sup
 
-H = 0.5 * 10.0 ** -DECIMALS  # the largest rounding error of a number printed with 3 decimals
 TOL_FLOOR = 0.002
 MAX_LEN = 40  # longest answer read (and the most of it ever echoed)
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 @dataclass(frozen=True)
@@ -73,19 +75,24 @@ def _sub(*idx: int) -> str:
     return "".join(str(i + 1) for i in idx).translate(SUB)
 
 
-def _tol(bound: float) -> float:
-    """The student's rounding of the answer (H) on top of ``bound``; at least TOL_FLOOR;
+def _tol(bound: float, answer: float) -> float:
+    """The student's rounding of the answer on top of ``bound``; at least TOL_FLOOR;
     rounded up to 4 decimals."""
-    return math.ceil(max(TOL_FLOOR, bound + H) * 1e4 - 1e-9) / 1e4
+    return math.ceil(max(TOL_FLOOR, bound + _e(answer)) * 1e4 - 1e-9) / 1e4
 
 
 def _p(v: float) -> str:
     return f"({num(v)})"
 
 
+_e = shown_error  # how far the printed v can be from v: H = 0.0005 with 3 decimals
+_E = np.vectorize(shown_error, otypes=[float])  # the same, entry by entry of an array
+
+
 def _prod(u: float, v: float) -> float:
-    """Worst-case change of u·v when u and v are rounded to 3 decimals, and the product too."""
-    return H * (abs(u) + abs(v) + H) + H
+    """Worst-case change of u·v when the student multiplies the printed u and v, and
+    rounds the product as it would be printed."""
+    return _e(u) * abs(v) + _e(v) * abs(u) + _e(u) * _e(v) + _e(u * v)
 
 
 _PLAIN = {"yhat": "ŷ", "delta": "δ"}
@@ -167,7 +174,7 @@ def _z(p: PassData, q: int, n: int, i: int) -> Question:
     truth = float(p.Z[q - 1][n, i])
     sol = stacked(sym + [f"+ b_{{{i + 1}}}^{{({q})}}"] + terms + [f"+ {_p(b)}"],
                   num(truth), LINE_EM)
-    bound = sum(_prod(W[j], a[j]) for j in range(a.size)) + H
+    bound = sum(_prod(W[j], a[j]) for j in range(a.size)) + _e(b)
     return _q(p, "yhat" if q == L else f"z{q}", "z", plain, tex, truth, bound, sol,
               _others(p, p.Z[q - 1], n, i, name, qq), _cell(p, p.Z[q - 1], n, i), (q, n, i))
 
@@ -181,7 +188,7 @@ def _act(p: PassData, q: int, n: int, i: int) -> Question:
     z, truth = float(p.Z[q - 1][n, i]), float(p.A[q][n, i])
     sol = stacked([f"{tex} = {call(ztex)}", f"= {call(num(z))}"], num(truth), LINE_EM)
     traps = [(z, f"that is {zplain}, the input of σ; a = σ(z)")]
-    bound = ACTIVATIONS[p.activation].dsigma_max * H
+    bound = ACTIVATIONS[p.activation].dsigma_max * _e(z)
     return _q(p, f"a{q}", "a", plain, tex, truth, bound, sol,
               traps + _others(p, p.A[q], n, i, "a", q), _cell(p, p.A[q], n, i), (q, n, i))
 
@@ -201,7 +208,7 @@ def _delta(p: PassData, q: int, n: int, i: int) -> Question:
         if N > 1:
             traps += [(2 * (yh - y), "you left out the 1/N of the mean"),
                       ((yh - y) / N, "you left out the factor 2 (the loss has no ½)")]
-        return _q(p, f"delta{q}", "delta", plain, tex, truth, c * H, sol, traps + others,
+        return _q(p, f"delta{q}", "delta", plain, tex, truth, c * _e(yh), sol, traps + others,
                   _cell(p, p.delta[q - 1], n, i), (q, n, i))
     s, w, d = float(p.dsigma[q - 1][n, i]), p.W[q][:, i], p.delta[q][n]
     back = float(w @ d)
@@ -213,7 +220,8 @@ def _delta(p: PassData, q: int, n: int, i: int) -> Question:
     terms[-1] += r"\right)"
     sol = stacked([sym] + terms, num(truth), LINE_EM)
     err_back = sum(_prod(w[k], d[k]) for k in range(d.size))
-    bound = abs(s) * err_back + (abs(back) + err_back) * H + H  # + H: σ'·(…) rounded
+    # the printed σ' times the student's sum, and that product rounded
+    bound = abs(s) * err_back + (abs(back) + err_back) * _e(s) + _e(s * back)
     traps = [(back, "you left out the factor σ'(z)")]
     return _q(p, f"delta{q}", "delta", plain, tex, truth, bound, sol, traps + others,
               _cell(p, p.delta[q - 1], n, i), (q, n, i))
@@ -250,7 +258,8 @@ def _db(p: PassData, q: int, i: int) -> Question:
     traps = [(float(p.db[q - 1][k]), f"that is ∂L/∂b{_sub(k)}{sup(q)}, not {plain}")
              for k in range(p.db[q - 1].size) if k != i]
     cell = (p.db[q - 1], i, 0) if p.form == "sample" else (p.db[q - 1][None, :], 0, i)
-    return _q(p, "grads", "db", plain, _dL(bt), truth, H * p.N, sol, traps, cell, (q, i))
+    return _q(p, "grads", "db", plain, _dL(bt), truth, float(sum(_E(d))), sol, traps, cell,
+              (q, i))
 
 
 def _new(p: PassData, name: str, q: int, i: int, j: int) -> Question:
@@ -263,7 +272,7 @@ def _new(p: PassData, name: str, q: int, i: int, j: int) -> Question:
     lr = p.lr
     sol = stacked([rf"{s} \leftarrow {s} - \gamma\,{_dL(s)}", f"= {num(old)}", f"- {_p(lr)}{_p(g)}"],
                   num(new), LINE_EM)
-    bound = H + _prod(lr, g)
+    bound = _e(old) + _prod(lr, g)
     traps = [(float(old + lr * g), (f"you added γ·∂L/∂{plain_s}: the step goes against the "
                                    "gradient, θ − γ ∂L/∂θ")),
              (float(old - g), "you left out the learning rate γ"),
@@ -287,8 +296,9 @@ def _loss(p: PassData) -> Question:
                        rf" = \frac{{1}}{{{N}}}\left(" + terms[0]] + terms[1:-1]
                       + [terms[-1] + r"\right)"], num(truth), LINE_EM)
         plain = f"the loss L (the mean over the {N} rows)"
-    # each square from a rounded ŷ − y, then rounded itself
-    bound = float(np.sum(2 * np.abs(E) * H + H * H + H)) / N
+    # each square from a printed ŷ (y is exact), then rounded itself
+    e = _E(p.A[p.L])
+    bound = float(np.sum(2 * np.abs(E) * e + e * e + _E(E * E))) / N
     traps = [(truth / 2, "this loss has no ½: L = Σ (ŷ − y)²")]
     if N > 1:
         traps.append((truth * N, "you left out the 1/N of the mean"))
@@ -306,15 +316,18 @@ def _loss_after(p: PassData) -> Question:
     f, truth = net.forward(p.X), loss_after(p)
     # Worst case of a forward pass by hand from the 3-decimal x and new weights, rounding
     # every product, z and a to 3 decimals on the way: e bounds each value's error.
+    # (Every printed number x is off by up to e(x) = _e(x).)
     lip = ACTIVATIONS[p.activation].dsigma_max
-    e = np.full(p.X.shape, H)
+    e = _E(p.X)
     for q in range(1, net.L + 1):
-        W = np.abs(net.W[q - 1])
-        ez = e @ W.T + ((np.abs(f.A[q - 1]) + e) * H + H * e + H).sum(axis=1, keepdims=True) \
-            + 2 * H
-        e = ez if q == net.L else lip * ez + H
+        A, W = f.A[q - 1], net.W[q - 1]  # A (N, n_in), W (n_out, n_in)
+        ew = _E(W)
+        products = _E(A[:, None, :] * W[None, :, :]).sum(axis=2)  # each rounded
+        ez = e @ np.abs(W).T + (np.abs(A) + 2 * e) @ ew.T + products \
+            + _E(net.b[q - 1]) + _E(f.Z[q - 1])  # the bias, and z rounded
+        e = ez if q == net.L else lip * ez + _E(f.A[q])
     E = f.A[-1] - p.Y
-    bound = float(np.sum(2 * np.abs(E) * e + e * e + H)) / p.N
+    bound = float(np.sum(2 * np.abs(E) * e + e * e + _E(E * E))) / p.N
     B = p.form == "batch"
     lines = []
     for q in range(1, net.L + 1):
@@ -340,7 +353,7 @@ def _q(p, stage, kind, plain, tex, truth, bound, sol, traps, cell=None, index=()
     elif cell is not None:
         shown, hidden = mat(cell[0]), _mat_hidden(*cell)
     return Question(stage=stage, kind=kind, prompt=f"What is {plain}?",
-                    prompt_tex=rf"{tex} = \ ?", answer=float(truth), tol=_tol(bound),
+                    prompt_tex=rf"{tex} = \ ?", answer=float(truth), tol=_tol(bound, truth),
                     solution_tex=sol, traps=tuple((float(v), h) for v, h in traps),
                     index=tuple(int(k) for k in index), shown=shown, hidden=hidden)
 
@@ -381,21 +394,20 @@ def _echo(text: str) -> str:
 
 
 def parse_answer(text: str) -> tuple[float | None, str]:
-    """(value, "") or (None, why not). Accepts "0.16", " -0.160 ", "−0.16" (Unicode minus),
-    "+0.5", "1e-3", ".5", and a comma as the decimal point ("0,16", ",5"); rejects
-    anything else (also "nan", "inf", "1_0", "0x1"), more than MAX_LEN characters, and
-    numbers too large to be finite."""
+    """(value, "") or (None, why not). Reads numbers as the dataset upload does
+    (:func:`lab.numbers.strict_float`): plain decimal or scientific notation in ASCII,
+    "0.16", " -0.160 ", "+0.5", ".5", "1e-3", "2.5E+2". Refuses anything else with the
+    way to write it: a decimal comma ("0,16", and "1,000", one thousand or one?), a
+    Unicode minus or other scripts' digits, "nan", "inf", "1_0", "0x1"; also more than
+    MAX_LEN characters, and numbers too large to be finite."""
     if text is None or not text.strip():
         return None, "Type a number first."
     if len(text) > MAX_LEN:
         return None, (f"That is {len(text)} characters; type just the number "
                      f"(at most {MAX_LEN}).")
-    s = text.strip().replace("\u2212", "-").replace("\u2013", "-")
-    if "," in s and "." not in s and s.count(",") == 1:
-        s = s.replace(",", ".")
-    if not _NUMBER.fullmatch(s):
-        return None, f"{_echo(text)} is not a number. Type a decimal such as -0.125."
-    v = float(s)
+    v = strict_float(text)
+    if v is None:
+        return None, f"{_echo(text)} is not a number here: {how_to_write(text)}."
     if not math.isfinite(v):
         return None, f"{_echo(text)} is too large to be a number here."
     return v, ""
@@ -410,14 +422,15 @@ def check(question: Question, text: str) -> Result:
     truth, tol = question.answer, question.tol
     off = abs(v - truth)
     if off <= tol:
-        return Result(True, f"Right: the exact value is {truth:.5f}, and yours is within "
-                            f"±{tol:.4f} of it.", v)
+        return Result(True, f"Right: the exact value is {plain_number(truth, 5)}, and yours is "
+                            f"within ±{plain_number(tol, 4)} of it.", v)
     # a hint only when the answer fits exactly one likely mistake: never a guess
     fits = sorted({h for t, h in question.traps if abs(v - t) <= tol and abs(t - truth) > tol})
     hint = fits[0] if len(fits) == 1 else ""
     if not fits and abs(v + truth) <= tol:
         hint = "the sign is off"
-    msg = f"Not right: {v:.6g} is {off:.4f} away from the exact value (accepted: ±{tol:.4f})."
+    msg = (f"Not right: {v:.6g} is {plain_number(off, 4)} away from the exact value (accepted: "
+           f"±{plain_number(tol, 4)}).")
     return Result(False, msg + (f" Hint: {hint}." if hint else ""), v)
 
 

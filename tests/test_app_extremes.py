@@ -101,3 +101,40 @@ def test_the_worst_combination_diverges_cleanly():
     for k in (2, 7, 12):
         at.slider(key="stage").set_value(k).run()
         assert_all_finite(at)
+
+
+def test_weights_at_the_limit_load_through_the_sidebar_and_every_tab_draws():
+    """A file of the largest weights an upload may hold (every entry +10⁶, relu: nothing
+    saturates) through the sidebar's uploader; then every tab, every stage of both forms,
+    every lesson step and one SGD step: no exception, no NaN, no long rows of digits."""
+    from test_weights_views import ENTRIES, LONG_DIGITS, weights_file
+    at = run_app()
+    at.selectbox(key="activation").set_value("relu").run()
+    raw = weights_file("relu", {e: "1e6" for e in ENTRIES})
+    at.file_uploader(key="upload_weights").set_value(("big.json", raw, "application/json")).run()
+    assert not at.error, at.error[0].value
+    assert (at.session_state["lab"].net.W[0] == 1e6).all()
+
+    def readable():
+        assert_all_finite(at)
+        for lt in at.latex:
+            assert not LONG_DIGITS.search(lt.value), lt.value[:200]
+        for md in at.markdown:
+            assert not LONG_DIGITS.search(md.value), md.value[:200]
+
+    for form in ("sample", "batch"):
+        at.radio(key="form").set_value(form).run()
+        for k in range(1, 13):
+            at.slider(key="stage").set_value(k).run()
+            readable()
+    at.button(key="apply_step").click().run()
+    readable()
+    at.session_state["tab"] = "Lesson"
+    at.run()
+    for k in range(1, 15):
+        at.segmented_control(key="lesson").set_value(k).run()
+        readable()
+    for tab in ("Train", "Gradient check"):
+        at.session_state["tab"] = tab
+        at.run()
+        readable()

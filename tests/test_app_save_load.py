@@ -140,6 +140,25 @@ def test_bad_dataset_upload_shows_its_message_and_changes_nothing(app, name):
     assert snapshot(lab) == before
 
 
+# One upload per kind of number no weight may be (tests/test_io.py has the byte-level
+# cases): a float beyond the limit, and an integer longer than any float64 (it used to
+# escape the upload as an OverflowError, a traceback on the page).
+@pytest.mark.parametrize("entry, token, shown", [
+    (("W", 2, 0, 0), "1e155", "W⁽³⁾[0][0] is 1e+155, too large"),
+    (("b", 0, 0), "9" * 400, "b⁽¹⁾[0] is an integer of 400 digits, too large")],
+    ids=["float beyond the limit", "integer beyond float64"])
+def test_a_number_too_large_is_refused_on_screen_and_changes_nothing(app, entry, token, shown):
+    from test_weights_views import weights_file
+    lab = app.session_state["lab"]
+    lab.trainer.step(20)
+    before = snapshot(lab)
+    upload(app, "upload_weights", "big.json", weights_file("tanh", {entry: token}))
+    assert len(app.error) == 1 and not app.success and not app.toast
+    assert lio.md_escape(shown) in app.error[0].value
+    assert lio.md_escape("within ±1,000,000") in app.error[0].value
+    assert snapshot(lab) == before and app.session_state["lab"] is lab
+
+
 def test_hostile_text_reaches_the_page_escaped_and_cut(app):
     hostile = "**bold** :red[red] $x^2$ <script>alert(1)</script> " + "y" * 300
     upload(app, "upload_weights", "<i>x</i>.json",

@@ -66,7 +66,12 @@ def test_right_answer_from_the_screen_numbers(at):
     lab = at.session_state["lab"]
     x, W, b = lab.data.X_train[0], lab.net.W[0], lab.net.b[0]
     mine = sum(float(num(W[i, j])) * float(num(x[j])) for j in range(2)) + float(num(b[i]))
-    answer(at, f"{mine:.3f}".replace("-", "\u2212"))
+    typed = f"{mine:.3f}"
+    assert typed.startswith("-")  # this answer is negative, and its minus copied from the
+    answer(at, typed.replace("-", "\u2212"))  # screen (U+2212) is refused, with the ASCII
+    assert f"write it as {typed}" in at.warning[0].value and not at.success  # spelling,
+    assert score(at).startswith("Score this session: 0 of 0 right")  # and not counted
+    answer(at, typed)
     assert at.success and "Right" in at.success[0].value and not at.error
     assert score(at).startswith("Score this session: 1 of 1 right")
     assert not at.latex  # no solution unless asked or wrong

@@ -8,6 +8,7 @@ import ast
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 import tomllib
@@ -120,7 +121,8 @@ def test_weights_round_trip_bit_for_bit_including_awkward_floats():
     lab.net.W[0][0, 1] = 5e-324           # the smallest subnormal
     lab.net.W[1][0, 0] = 1.0 / 3.0
     lab.net.W[1][0, 1] = np.nextafter(1.0, 2.0)
-    lab.net.b[2][0] = -1.7976931348623157e308
+    lab.net.b[2][0] = -lio.MAX_WEIGHT           # the largest size a file may hold
+    lab.net.b[2][1] = np.nextafter(lio.MAX_WEIGHT, 0.0)
     wf = lio.parse_weights(lio.weights_json(lab.net, lab.settings, 3, 0))
     assert bits(wf.W) == bits(lab.net.W) and bits(wf.b) == bits(lab.net.b)
     assert np.signbit(wf.W[0][0, 0])
@@ -211,17 +213,18 @@ BAD_WEIGHTS = {
     "W2 transposed": (edit(("W", 1), np.zeros((3, 4)).tolist()), "W⁽²⁾ must be 4×3, got 3×4"),
     "W1 ragged": (edit(("W", 0, 1), [0.1]), "W⁽¹⁾ must be 3×2, got 3 rows of lengths [1, 2]"),
     "W3 flat": (edit(("W", 2), [0.1] * 8), "W⁽³⁾ must be 2×4"),
-    "W string": (edit(("W", 1, 2, 0), "0.5"), 'W⁽²⁾[2][0] must be a number, got a string "0.5"'),
-    "W bool": (edit(("W", 0, 0, 0), True), "W⁽¹⁾[0][0] must be a number, got true/false"),
+    "W string": (edit(("W", 1, 2, 0), "0.5"),
+                 'W⁽²⁾[2][0] must be a number, got the string "0.5"'),
+    "W bool": (edit(("W", 0, 0, 0), True), "W⁽¹⁾[0][0] must be a number, got true"),
     "W null": (edit(("W", 2, 1, 3), None), "W⁽³⁾[1][3] must be a number, got null"),
     "b length": (edit(("b", 1), [0.0] * 3), "b⁽²⁾ must have 4 numbers, got 3"),
     "b nested": (edit(("b", 0), [[0.0]] * 3), "b⁽¹⁾[0] must be a number, got a list"),
-    "b bool": (edit(("b", 2, 1), False), "b⁽³⁾[1] must be a number, got true/false"),
+    "b bool": (edit(("b", 2, 1), False), "b⁽³⁾[1] must be a number, got false"),
     "NaN": (in_b1("NaN"), "NaN"),
     "Infinity": (in_b1("Infinity"), "Infinity"),
     "-Infinity": (in_b1("-Infinity"), "-Infinity"),
-    "overflow": (in_b1("1e400"), "The number 1e400 is too large"),
-    "huge int": (in_b1("9" * 5000), "is too large"),
+    "overflow": (in_b1("1e400"), "b⁽¹⁾[0] is 1e400, too large"),
+    "huge int": (in_b1("9" * 5000), "b⁽¹⁾[0] is an integer of 5,000 digits, too large"),
     "deep nesting": (b"[" * 100_000 + b"]" * 100_000, "more than 8 deep"),
     "deep in W": (edit(("W", 0, 0, 0), [[[[[[0.0]]]]]]), "more than 8 deep"),
     "duplicate key": (replace_text('"version": 1,', '"version": 1, "version": 1,'),
@@ -262,11 +265,106 @@ def test_a_file_for_another_activation_is_refused_and_changes_nothing():
     assert snapshot(lab) == before
 
 
+# Weights beyond ±MAX_WEIGHT: refused, naming the entry, its size and the limit. (Python
+# reads a JSON integer of any length exactly; up to 4300 digits it then has a value, and
+# float64 holds none beyond 309 digits.)
+LIMIT = "too large: every weight and bias must lie within ±1,000,000"
+TOO_LARGE = {
+    "W3 1e155": (edit(("W", 2, 0, 0), 1e155), f"W⁽³⁾[0][0] is 1e+155, {LIMIT}"),
+    "W3 -1e300": (edit(("W", 2, 1, 3), -1e300), f"W⁽³⁾[1][3] is -1e+300, {LIMIT}"),
+    "W1 max float": (edit(("W", 0, 0, 0), 1.7976931348623157e308),
+                     f"W⁽¹⁾[0][0] is 1.7976931348623157e+308, {LIMIT}"),
+    "b2 1e150": (edit(("b", 1, 2), 1e150), f"b⁽²⁾[2] is 1e+150, {LIMIT}"),
+    "just over": (edit(("W", 1, 3, 2), 1000000.0000000001), "W⁽²⁾[3][2] is 1000000.0000000001"),
+    "int just over": (edit(("b", 0, 0), 10**6 + 1), f"b⁽¹⁾[0] is 1000001, {LIMIT}"),
+    "int of 310 digits": (in_b1("1" + "0" * 309), f"b⁽¹⁾[0] is an integer of 310 digits, {LIMIT}"),
+    "int of 4300 digits": (in_b1("-" + "9" * 4300),
+                           f"b⁽¹⁾[0] is an integer of 4,300 digits, {LIMIT}"),
+    "steps beyond 2**53": (with_(steps=2**53), ('"steps" must be a whole number from 0 to '
+                                               "9,007,199,254,740,991")),
+    "epoch of 400 digits": (with_(epoch=10**400), '"epoch" must be a whole number from 0 to'),
+}
+
+
+@pytest.mark.parametrize("name", list(TOO_LARGE))
+def test_a_number_too_large_is_refused_by_name_and_changes_nothing(name):
+    raw, expected = TOO_LARGE[name]
+    lab = trained_lab()
+    before = snapshot(lab)
+    with pytest.raises(lio.UploadError) as err:
+        lio.load_weights(lab, lio.parse_weights(raw), "big.json")
+    message = str(err.value)
+    assert expected in message, message
+    assert len(message) < 400 and not re.search(r"\d{20}", message)  # no wall of digits
+    assert snapshot(lab) == before
+
+
+def test_weights_at_the_limit_load():
+    obj = good_weights(new_lab())
+    obj["W"][0] = [[1e6, -1e6], [10**6, -10**6], [0, 5e-324]]  # floats and integers
+    lab = new_lab()
+    wf = lio.parse_weights(dumps(obj))
+    lio.load_weights(lab, wf)
+    assert lab.net.W[0].tolist() == [[1e6, -1e6], [1e6, -1e6], [0.0, 5e-324]]
+    obj["steps"] = 2**53 - 1
+    assert "saved after 9,007,199,254,740,991 steps" in lio.load_weights(
+        lab, lio.parse_weights(dumps(obj)))
+
+
 def test_the_size_cap_holds_for_a_direct_call():
     raw = fresh_weights()
     assert lio.parse_weights(raw, max_bytes=len(raw)).version == 1
     with pytest.raises(lio.UploadError, match="limit is"):
         lio.parse_weights(raw, max_bytes=len(raw) - 1)
+
+
+# What a message says a bad value is: true, false and null name themselves; other values
+# are named by their kind, then shown.
+GOT = {
+    "true in W": (edit(("W", 0, 0, 0), True), "W⁽¹⁾[0][0] must be a number, got true."),
+    "false in b": (edit(("b", 2, 1), False), "b⁽³⁾[1] must be a number, got false."),
+    "null in W": (edit(("W", 2, 1, 3), None), "W⁽³⁾[1][3] must be a number, got null."),
+    "string in W": (edit(("W", 1, 2, 0), "abc"),
+                    'W⁽²⁾[2][0] must be a number, got the string "abc".'),
+    "list in b": (edit(("b", 0, 1), [1, 2]), "b⁽¹⁾[1] must be a number, got a list [1, 2]."),
+    "object in b": (edit(("b", 1, 0), {"a": 1}),
+                    'b⁽²⁾[0] must be a number, got an object {"a": 1}.'),
+    "W is true": (with_(W=True), '"W" must be a list of 3 layers, got true.'),
+    "b is null": (with_(b=None), '"b" must be a list of 3 layers, got null.'),
+    "b is a string": (with_(b="abc"), '"b" must be a list of 3 layers, got the string "abc".'),
+    "W2 is null": (edit(("W", 1), None), ("W⁽²⁾ must be 4×3 (a list of 4 rows of 3 numbers), "
+                                          "got null.")),
+    "b1 is false": (edit(("b", 0), False), "b⁽¹⁾ must be a list of 3 numbers, got false."),
+    "steps false": (with_(steps=False), ('"steps" must be a whole number from 0 to '
+                                         '9,007,199,254,740,991, got false.')),
+    "epoch 1.5": (with_(epoch=1.5), ('"epoch" must be a whole number from 0 to '
+                                     '9,007,199,254,740,991, got the number 1.5.')),
+    "settings null": (with_(settings=None), '"settings" must be an object, got null.'),
+    "settings lr true": (with_(settings={"lr": True}),
+                         '"settings"."lr" must be float, got true.'),
+    "file is true": (b"true", "The file must hold a JSON object, got true."),
+    "file is null": (b"null", "The file must hold a JSON object, got null."),
+    "file is 1e400": (b"1e400", "The file must hold a JSON object, got a number."),
+    "version 1e400": (with_(version=10**400), ('Unsupported "version" an integer of 401 '
+                                               "digits: this app reads version 1.")),
+}
+
+
+@pytest.mark.parametrize("name", list(GOT))
+def test_a_bad_value_is_named_as_a_person_would_name_it(name):
+    raw, expected = GOT[name]
+    with pytest.raises(lio.UploadError) as err:
+        lio.parse_weights(raw)
+    assert str(err.value) == expected
+
+
+def test_no_message_names_a_kind_twice_or_as_true_false():
+    for raw, _ in list(BAD_WEIGHTS.values()) + list(GOT.values()):
+        with pytest.raises(lio.UploadError) as err:
+            lio.parse_weights(raw)
+        message = str(err.value)
+        assert "true/false" not in message and "null null" not in message, message
+        assert not re.search(r"\b(true|false|null) \1\b", message), message
 
 
 def test_messages_escape_markdown_and_names_are_reduced():
@@ -384,7 +482,9 @@ def test_a_good_dataset_trains_like_the_built_in_sets():
                                             (("-1", "1"), ("-1", "1")),
                                             (("10", "9"), ("9", "10")),
                                             (("dog", "cat"), ("cat", "dog")),
-                                            (("1.0", "0"), ("0", "1.0"))])
+                                            (("1.0", "0"), ("0", "1.0")),
+                                            # not strict numbers: text order
+                                            (("1_0", "9"), ("1_0", "9"))])
 def test_two_labels_map_to_classes_in_sorted_order(labels, classes):
     rows = [(0.1 * i, -0.1 * i, labels[i % 2]) for i in range(10)]
     df = lio.parse_dataset(csv_bytes(rows))
@@ -417,9 +517,20 @@ BAD_DATA = {
     "no header": (csv_bytes(xor_rows(20), header="0.1,0.2,1"), "header x1,x2,label"),
     "too few": (csv_bytes(xor_rows(20)[:9]), "has 9 data rows; at least 10"),
     "too many": (csv_bytes([(0.0, 0.0, k % 2) for k in range(5001)]), "more than 5000 rows"),
-    "text": (rows_with(4, ("abc", 0.1, 1)), "Line 6: x1 must be a number, got \"abc\""),
-    "nan": (rows_with(0, (0.1, "nan", 1)), "Line 2: x2 must be a finite number, got \"nan\""),
-    "inf": (rows_with(1, ("-inf", 0.1, 1)), "x1 must be a finite number"),
+    "text": (rows_with(4, ("abc", 0.1, 1)), ("Line 6: x1 must be a number, got \"abc\"; write "
+                                            "it like -0.125, 3, .5 or 1e-3.")),
+    # what Python's float() reads but a person may not mean: refused, never guessed
+    "underscore": (rows_with(4, ("0_1", 0.1, 1)), ("Line 6: x1 must be a number, got \"0_1\"; "
+                                                  "write it like -0.125, 3, .5 or 1e-3.")),
+    "arabic-indic": (rows_with(0, (0.1, "\u0663", 1)),
+                     "Line 2: x2 must be a number, got \"\u0663\"; write it as 3 (ASCII"),
+    "fullwidth": (rows_with(0, ("\uff10.5", 0.1, 1)), "write it as 0.5 (ASCII"),
+    "unicode minus": (rows_with(0, ("\u22120.5", 0.1, 1)), "write it as -0.5 (ASCII"),
+    "no-break space": (rows_with(0, ("\u00a00.5", 0.1, 1)), "write it as 0.5 (ASCII"),
+    "decimal comma": (rows_with(0, ('"0,5"', 0.1, 1)), "got \"0,5\"; write it like -0.125"),
+    "nan": (rows_with(0, (0.1, "nan", 1)), "Line 2: x2 must be a number, got \"nan\""),
+    "inf": (rows_with(1, ("-inf", 0.1, 1)), "Line 3: x1 must be a number, got \"-inf\""),
+    "overflow": (rows_with(1, ("1e999", 0.1, 1)), "x1 must be a finite number, got \"1e999\""),
     "far": (rows_with(2, (7.5, 0.1, 1)), "x1 = 7.5 lies outside [−5, 5]"),
     "short row": (rows_with(3, (0.1, 1)), "Line 5 must have 3 values (x1, x2, label), got 2"),
     "long row": (rows_with(3, (0.1, 0.2, 1, 4)), "got 4"),

@@ -11,6 +11,7 @@ numbers, recomputed here from nncore.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from lab.lesson import BATCH_N, STEPS, facts, render, render_try
 from lab.passdata import compute_pass
 from lab.stages import build_stages
 from lab.state import Settings, make_data
-from nncore import MLP, sgd_update
+from nncore import ACTIVATIONS, MLP, sgd_update
 
 ROOT = Path(__file__).resolve().parents[1]
 N_STEPS = len(STEPS)
@@ -101,7 +102,7 @@ def _math_segments(text: str) -> list[str]:
     return display + re.findall(r"\$(.+?)\$", rest, flags=re.DOTALL)
 
 
-@pytest.mark.parametrize("activation", ["tanh", "relu"])
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
 @pytest.mark.parametrize("i", [0, 7, 279])
 def test_every_text_renders_with_balanced_math(i, activation):
     for k, step in enumerate(STEPS, start=1):
@@ -157,6 +158,56 @@ def test_quoted_numbers_are_the_live_ones():
     assert stepped.loss(X, Y) > gb.loss
     assert facts(big)["loss_change"].startswith(
         f"rises from {num(gb.loss)} to {num(stepped.loss(X, Y))}: this step was too large")
+
+
+# What each hidden activation is, as the lesson must state it: σ(z), σ'(z), and σ applied
+# to a number (a negative one in parentheses). Written here, independently of lab.lesson.
+SAYS = {
+    "tanh": (r"\tanh z", r"1 - \tanh^2 z = 1 - a^2", r"\tanh({})"),
+    "sigmoid": (r"\frac{1}{1 + e^{-z}}", r"\sigma(z)\,(1 - \sigma(z)) = a(1 - a)",
+                r"\frac{{1}}{{1 + e^{{-{}}}}}"),
+    "relu": (r"\max(0, z)", r"1 \text{ for } z > 0,\ 0 \text{ otherwise}", r"\max(0, {})"),
+    "identity": ("z", "1", r"\sigma({})"),
+}
+MARKS = {"tanh": r"\tanh", "sigmoid": "e^{-", "relu": r"\max(0"}  # in no other's words
+CLAIM = re.compile(r"\\sigma(')?\(z\) = (.+?)\s*[.,]?\s*\$")  # "σ(z) = …" or "σ'(z) = …"
+TRY_OTHER = re.compile(r"to (\w+) \(\$\\sigma\(z\) = (.+?)\$\)")  # "to relu ($σ(z) = …$)"
+
+
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+def test_the_lesson_says_what_the_activation_in_use_is(activation):
+    sigma, slope, call = SAYS[activation]
+    texts = [render(step, a_pass(step, 0, activation)) for step in STEPS]
+    tries = [render_try(step, a_pass(step, 0, activation)) for step in STEPS]
+    # named where σ first appears, and its formulas where the text explains them
+    assert f"**{activation}**" in texts[0] and rf"\sigma(z) = {sigma}" in texts[0]
+    assert rf"\sigma(z) = {sigma}" in texts[2] and rf"\sigma'(z) = {slope}" in texts[2]
+    assert rf"\sigma'(z) = {slope}" in texts[6]  # backward through σ'
+    # the worked number: a = σ(z) with this σ
+    p = a_pass(STEPS[2], 0, activation)
+    z = p.Z[0][0, 0]
+    shown = f"({num(z)})" if num(z).startswith("-") else num(z)
+    assert f"= {call.format(shown)} = {num(p.A[1][0, 0])}" in texts[2]
+    # every claim of what σ or σ' is, anywhere in the texts, is this activation's own
+    for text in texts:
+        for prime, claimed in CLAIM.findall(text):
+            assert claimed == (slope if prime else sigma), (activation, claimed)
+    # a "try this" may suggest another activation, by name and with that one's formula
+    for text in tries:
+        rest = text
+        for name, claimed in TRY_OTHER.findall(text):
+            assert name != activation and claimed == SAYS[name][0], (name, claimed)
+            rest = rest.replace(rf"to {name} ($\sigma(z) = {claimed}$)", "")
+        for prime, claimed in CLAIM.findall(rest):
+            assert claimed == (slope if prime else sigma), (activation, claimed)
+    # no other activation's σ or σ' in the words of this one
+    whole = "\n".join(texts + [t for t in tries if not TRY_OTHER.search(t)])
+    for other, mark in MARKS.items():
+        if other != activation:
+            assert mark not in whole and SAYS[other][1] not in whole, other
+    # saturation: a property of tanh and the sigmoid, not of relu or the identity
+    if activation in ("relu", "identity"):
+        assert "saturat" not in "\n".join(texts + tries).lower()
 
 
 # ------------------------------------------------------------------ panel (AppTest)
@@ -242,6 +293,30 @@ def test_back_and_next_move_one_step_and_stop_at_the_ends(app_file):
     check_live_view(at, N_STEPS - 1)
 
 
+def test_back_and_next_raise_no_streamlit_warning(app_file, monkeypatch, caplog):
+    """Streamlit warns (once per process, in its log) when a widget has a default and its
+    value is also set through the session state, as Back and Next do. Reset that "once"
+    and walk the lesson: nothing may be logged."""
+    from streamlit.elements.lib import policies
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)
+    logger = logging.getLogger("streamlit.elements.lib.policies")
+    logger.addHandler(caplog.handler)  # Streamlit's loggers do not propagate to the root
+    try:
+        at = start(app_file, bind="query-params")
+        at.query_params["lesson"] = "3"
+        at.run()
+        for _ in range(3, N_STEPS):
+            at.button(key="lesson_next").click().run()
+        at.button(key="lesson_back").click().run()
+        at.segmented_control(key="lesson").set_value(2).run()
+        at.button(key="lesson_back").click().run()
+    finally:
+        logger.removeHandler(caplog.handler)
+    assert not at.exception and shown_step(at) == 1
+    assert not [r.getMessage() for r in caplog.records if r.name == logger.name]
+    assert not policies._shown_default_value_warning
+
+
 def test_the_lesson_widget_drives_the_step(app_file):
     at = start(app_file).run()
     ctl = at.segmented_control(key="lesson")
@@ -308,14 +383,15 @@ def test_another_activation_is_named_and_used(app_file):
     at.run()
     at.segmented_control(key="lesson").set_value(3).run()  # a⁽¹⁾ = σ(z⁽¹⁾)
     assert not at.exception
-    assert any("use relu" in c.value for c in at.caption)
+    assert r"\sigma(z) = \max(0, z)" in at.markdown[0].value  # the text itself says relu
+    assert not any("tanh" in c.value for c in at.caption)  # no apology for it
     net, d, s = fresh()
     net = MLP((2, 3, 4, 2), "relu", seed=s.seed)
     z = net.W[0] @ d.X_train[0] + net.b[0]
     np.testing.assert_allclose(numbers(at.latex[1].value), flat(z, np.maximum(z, 0)),
                                atol=5e-4)
-    at = start(app_file).run()  # tanh: no such note
-    assert not any("use relu" in c.value or "use tanh" in c.value for c in at.caption)
+    at = start(app_file).run()  # tanh: no such note either
+    assert not any("describes" in c.value for c in at.caption)
 
 
 @pytest.mark.parametrize("raw, want", [("7", 7), ("3.5", 0), ("-1", 0), ("٣", 0), ("x", 0)])

@@ -2,6 +2,7 @@
 works from the 3-decimal numbers the equations print (``num``), written here independently
 of lab.quiz."""
 
+import re
 from dataclasses import replace
 from itertools import product
 
@@ -30,8 +31,14 @@ X, Y = DATA.X_train, DATA.Y_train
 
 
 def R(v) -> float:
-    """What the screen shows: the number printed with 3 decimals."""
-    return float(num(v))
+    """What the screen shows, read back: the number printed with 3 decimals, or from 10⁶
+    on its mantissa (3 decimals) times the power of ten."""
+    return float(typed(v))
+
+
+def typed(v) -> str:
+    """The printed number as a student types it: 0.160, or 1.235e9 for 1.235×10⁹."""
+    return re.sub(r"\\times 10\^\{(-?\d+)\}", r"e\1", num(v))
 
 
 def student(p, q, rounds: bool = True) -> float:
@@ -150,7 +157,7 @@ def test_answer_from_the_printed_numbers_is_accepted():
         for rounds in (True, False):
             s = student(p, q, rounds)
             worst = max(worst, abs(s - q.answer) / q.tol)
-            assert check(q, num(s)).ok, (q.prompt, s, q.answer, q.tol)
+            assert check(q, typed(s)).ok, (q.prompt, s, q.answer, q.tol)
     assert worst > 0.1  # the student's rounding does move the answer: the test is not vacuous
 
 
@@ -218,7 +225,8 @@ def test_hand_worked_z():
     assert q.prompt == "What is z₁⁽¹⁾?"
     assert "(0.300)(-0.608)" in q.solution_tex and "(-0.504)(-0.679)" in q.solution_tex
     assert q.solution_tex.removesuffix(r"\end{aligned}").endswith("0.160")
-    assert check(q, "0.160").ok and check(q, "−0,16").ok is False and check(q, "0,16").ok
+    assert check(q, "0.160").ok and check(q, "-0.16").ok is False
+    assert check(q, "0,16").ok is None  # a decimal comma: not read, and not counted
 
 
 def test_worked_solution_prints_the_answer():
@@ -248,21 +256,30 @@ def test_hide_boxes_exactly_the_asked_entry():
 
 # ---------------------------------------------------------------- parsing
 @pytest.mark.parametrize("text, value", [
-    ("0.16", 0.16), (" -0.160 ", -0.16), ("\u22120.16", -0.16), ("1e-3", 1e-3), ("+0.5", 0.5),
-    (".5", 0.5), ("0,16", 0.16), (",5", 0.5), ("-1E2", -100.0), ("3", 3.0), ("2.", 2.0)])
+    ("0.16", 0.16), (" -0.160 ", -0.16), ("1e-3", 1e-3), ("+0.5", 0.5), (".5", 0.5),
+    ("-1E2", -100.0), ("3", 3.0), ("2.", 2.0), ("2.5E+2", 250.0), ("\t-0.125 ", -0.125)])
 def test_parse_accepts(text, value):
     assert parse_answer(text) == (value, "")
 
 
+LIKE = "write it like -0.125, 3, .5 or 1e-3"
+
+
 @pytest.mark.parametrize("text, why", [
-    ("", "Type a number"), ("   ", "Type a number"), ("abc", "`abc` is not a number"),
+    ("", "Type a number"), ("   ", "Type a number"), ("abc", f"`abc` is not a number here: {LIKE}"),
     ("nan", "not a number"), ("inf", "not a number"), ("-Infinity", "not a number"),
-    ("1e999", "too large"), ("1_0", "not a number"), ("0x1", "not a number"),
+    ("1e999", "too large"), ("1_0", LIKE), ("0x1", "not a number"),
     ("1,000.5", "not a number"), ("1,2,3", "not a number"), ("0.1 0.2", "not a number"),
-    ("--1", "not a number"), ("1e", "not a number"), ("½", "not a number")])
+    ("--1", "not a number"), ("1e", "not a number"), ("½", "not a number"),
+    # a decimal comma is refused, never guessed: "1,000" is one thousand to some, 1 to others
+    ("1,000", f"`1,000` is not a number here: {LIKE}"), ("0,16", LIKE), (",5", LIKE),
+    # look-alikes of ASCII: the message gives the number written in ASCII
+    ("\u22120.16", "write it as -0.16"), ("\u0663", "write it as 3"),
+    ("\uff11.5", "write it as 1.5"), ("1e-\u0663", "write it as 1e-3"),
+    ("\u00a00.5", "write it as 0.5")])
 def test_parse_rejects(text, why):
     v, message = parse_answer(text)
-    assert v is None and why in message
+    assert v is None and why in message, message
 
 
 def test_long_and_markup_input_is_capped_and_inert():
@@ -328,6 +345,36 @@ def test_worked_solutions_fit_a_column():
     # generous), so the solution fits the equations' column
     for _, _, q in QUESTIONS[::5]:
         assert latex_width_em(q.solution_tex) <= 24, q.solution_tex
+
+
+def big_passes():
+    """Passes whose numbers run into the millions and far beyond (weights of 10³ on
+    unbounded activations): the equations print them as a mantissa times 10ᵏ."""
+    out = []
+    for act in ("relu", "identity"):
+        net = MLP((2, 3, 4, 2), act, seed=1)
+        net.set_flat(1e3 * np.sign(net.get_flat()))
+        out.append(compute_pass(net, 4 * X, Y, [3], 0.1, "sample"))
+        out.append(compute_pass(net, 4 * X, Y, np.arange(3, 7), 10.0, "batch"))
+    return out
+
+
+def test_printed_in_scientific_notation_the_tolerance_still_holds():
+    rng = np.random.default_rng(1)
+    n = 0
+    for p in big_passes():
+        for stage in build_stages(p.L, p.form)[1:]:
+            for _ in range(6):
+                q = generate(p, stage, rng)
+                s = student(p, q)
+                if abs(q.answer) >= 1e6:
+                    n += 1
+                    assert r"\times 10^{" in num(q.answer)
+                    if q.kind != "loss_after":  # (a whole forward pass: a loose bound)
+                        assert not check(q, repr(1.01 * q.answer)).ok  # tight: under 1 %
+                for rounds in (True, False):
+                    assert check(q, typed(student(p, q, rounds))).ok, (q.prompt, s, q.tol)
+    assert n > 50  # most answers here are that large: the test is not vacuous
 
 
 def test_no_hint_when_the_answer_fits_two_mistakes():

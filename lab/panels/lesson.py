@@ -61,14 +61,18 @@ def lesson_panel(lab: Lab, view: View, *, bind: str | None = None) -> None:
     (its first row; see :func:`lesson_view`). ``bind``: passed to the widget, e.g.
     ``"query-params"`` to keep the step in the URL."""
     n = len(STEPS)
-    if st.session_state.get(KEY) is not None and st.session_state[KEY] != _clamp(
-            st.session_state[KEY]):
+    # Step 1 is the default only until the session holds a step (from the widget, a link
+    # or Back / Next): Streamlit warns about a widget given a default whose value is also
+    # set through the session state, as Back and Next set it. (The widget's identity is
+    # its key, so the default may change; a link's ?lesson still wins on the first draw.)
+    first = KEY not in st.session_state
+    if not first and st.session_state[KEY] != _clamp(st.session_state[KEY]):
         st.session_state[KEY] = _clamp(st.session_state[KEY])
     # the step numbers get the full width (14 fit at 690 px); Back / Next sit by the heading
     heading, back, nxt = st.columns([6, 1.15, 1.15], vertical_alignment="center")
     k = _clamp(st.segmented_control(
-        "Step", list(range(1, n + 1)), key=KEY, required=True, default=1, bind=bind,
-        persist_state="session", label_visibility="collapsed", width="stretch"))
+        "Step", list(range(1, n + 1)), key=KEY, required=True, default=1 if first else None,
+        bind=bind, persist_state="session", label_visibility="collapsed", width="stretch"))
     back.button("Back", key="lesson_back", on_click=_move, args=(-1,), disabled=k == 1,
                 icon=":material/chevron_left:", width="stretch", help="The previous step")
     nxt.button("Next", key="lesson_next", on_click=_move, args=(1,), disabled=k == n,
@@ -80,10 +84,7 @@ def lesson_panel(lab: Lab, view: View, *, bind: str | None = None) -> None:
     active = next(i for i, s in enumerate(stages) if s.key == step.stage)
     stage = stages[active]
     p = current_pass(lab, step_view(lab, view, step))
-    if p.activation != "tanh":  # the text explains tanh; the numbers follow the sidebar
-        st.caption(f"The text describes tanh; the numbers below use {p.activation}, chosen "
-                   "under **Activation** in the sidebar. Only σ and σ′ differ.")
-    st.markdown(render(step, p))
+    st.markdown(render(step, p))  # its words name the sidebar's activation, σ and σ′
     if step.try_this:
         st.info("**Try this.** " + render_try(step, p), icon=":material/touch_app:")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ..equations import update_equations
+from ..numbers import plain
 from ..state import Lab, View, apply_one_step
 from .latex import equations
 
@@ -14,7 +15,8 @@ def _apply(lab: Lab, view: View) -> None:
     lab.running = False
     s = apply_one_step(lab, view)
     lab.notice = s["message"] or (f"One SGD step on {view.what}: the loss on those rows went "
-                                  f"from {s['loss_before']:.4f} to {s['loss_after']:.4f}.")
+                                  f"from {plain(s['loss_before'], 4)} to "
+                                  f"{plain(s['loss_after'], 4)}.")
 
 
 def one_step_button(lab: Lab, view: View) -> None:
@@ -34,8 +36,8 @@ def last_step_panel(lab: Lab) -> None:
     if s["undone"]:
         st.error(s["message"], icon=":material/error:")
         return
-    with st.expander(f"The last SGD step: loss on those rows {s['loss_before']:.4f} → "
-                     f"{s['loss_after']:.4f}", icon=":material/south:"):
+    with st.expander(f"The last SGD step: loss on those rows {plain(s['loss_before'], 4)} → "
+                     f"{plain(s['loss_after'], 4)}", icon=":material/south:"):
         L = len(s["W_before"])
         q = st.radio("Show the update of layer", list(range(1, L + 1)), index=L - 1,
                      horizontal=True, key="step_layer", format_func=lambda k: f"W⁽{k}⁾, b⁽{k}⁾")

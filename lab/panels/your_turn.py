@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ..numbers import plain
 from ..passdata import PassData
 from ..quiz import MAX_LEN, QuizState, new_quiz
 from ..stages import Stage
@@ -18,7 +19,7 @@ from ..state import Lab
 NO_QUESTION = ("Nothing is computed at the input stage: x and y are the data. Go to the "
                "next stage for a question on z⁽¹⁾.")
 HOW = ("Work it out from the 3-decimal numbers above (a calculator helps). Accepted: within "
-       "±{tol:.4f} of the exact value, the most that rounding those numbers can move it.")
+       "±{tol} of the exact value, the most that rounding those numbers can move it.")
 
 
 def prepare_quiz(lab: Lab, p: PassData, stage: Stage) -> QuizState:
@@ -53,7 +54,7 @@ def your_turn_panel(lab: Lab, p: PassData, stage: Stage) -> None:
             st.caption(NO_QUESTION)
             return
         st.markdown(q.prompt)
-        st.caption(HOW.format(tol=q.tol))
+        st.caption(HOW.format(tol=plain(q.tol, 4)))
         st.text_input("Your answer", key="answer", max_chars=MAX_LEN,
                       placeholder="a number, e.g. -0.125", label_visibility="collapsed")
         c1, c2, c3 = st.columns(3)
