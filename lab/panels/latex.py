@@ -24,6 +24,9 @@ def equations(eqs, prefix: str = "eq", max_rem: float = MAX_EQ_FONT_REM) -> None
             css.append(f".st-key-{key}{{container-type:inline-size}}"
                        f".st-key-{key} .katex{{font-size:min({max_rem}rem,"
                        f"calc(100cqi / {em:.1f}))}}")
+    # Sized to fit, an equation needs no scroll bar; KaTeX's hidden MathML copy would
+    # give one of 2 px, a scrollable region no keyboard can reach
+    css.append(f"[class*='st-key-{prefix}_'] .katex-display{{overflow:visible}}")
     st.html("<style>" + "".join(css) + "</style>")
     for i, eq in enumerate(eqs):
         lines = (eq.symbolic, r"\small " + eq.numeric, r"\text{shapes: }" + eq.shapes)
