@@ -4,6 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from lab.figures.network import DEFAULT, PRESENTER
 from lab.links import TABS
 from lab.panels.common import apply_settings, get_lab
 from lab.panels.gradcheck_panel import gradcheck_panel
@@ -57,7 +58,8 @@ if step_tab.open:
         step_view(lab, presenter)
 if lesson_tab.open:
     with lesson_tab:
-        lesson_panel(lab, lesson_view(lab), bind="query-params")
+        lesson_panel(lab, lesson_view(lab), bind="query-params",
+                     look=PRESENTER if presenter else DEFAULT)
 if train_tab.open:
     with train_tab:
         training_panel(lab)

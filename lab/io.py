@@ -495,7 +495,7 @@ if __name__ == "__main__":
 @dataclass(frozen=True)
 class DatasetFile:
     """A checked dataset: X (n, 2) finite inputs in [-MAX_ABS_X, MAX_ABS_X]²; labels (n,)
-    in {0, 1}; classes: the file's two label texts, class 0 first."""
+    in {0, 1} (class 1, class 2); classes: the file's two label texts, class 1's first."""
 
     X: np.ndarray
     labels: np.ndarray
@@ -526,7 +526,7 @@ def _finite(s: str, line: int, col: str) -> float:
 
 
 def _class_order(values: list[str]) -> tuple[str, str]:
-    """The two distinct labels, class 0 first: numeric order when both are finite strict
+    """The two distinct labels, class 1 first: numeric order when both are finite strict
     numbers ("0" < "1", "-1" < "1", "9" < "10"), else text order ("cat" < "dog")."""
     nums = {s: strict_float(s) for s in values}
     if all(v is not None and math.isfinite(v) for v in nums.values()) and \

@@ -162,7 +162,7 @@ def facts(p: PassData) -> dict[str, str]:
         "index": str(int(p.indices[0])), "N": str(N),
         "rows": ", ".join(str(int(i)) for i in p.indices),
         "x1": num(x[0]), "x2": num(x[1]), "y1": f"{y[0]:g}", "y2": f"{y[1]:g}",
-        "cls": str(cls), "pred": str(pred),
+        "cls": str(cls + 1), "pred": str(pred + 1),  # class 1 and class 2, as everywhere
         "verdict": "the right class" if pred == cls else "the wrong class",
         "w11": _p(p.W[0][0, 0]), "w12": _p(p.W[0][0, 1]), "b11": _p(p.b[0][0]),
         "px1": _p(x[0]), "px2": _p(x[1]), "z11": num(p.Z[0][0, 0]), "a11": num(p.A[1][0, 0]),
@@ -244,13 +244,14 @@ STEPS: tuple[LessonStep, ...] = (
 
     The lesson follows training sample <<index>>: look at the numbers below, its input is
     $\mathbf{x} = (<<x1>>, <<x2>>)^\top$ and its target is $\mathbf{y} = (<<y1>>,
-    <<y2>>)^\top$: a 1 in the position of its class (class <<cls>> of the classes 0 and 1)
-    and 0 in the other. The picture shows $\mathbf{x}$ on the input nodes; the nodes of the
+    <<y2>>)^\top$: a 1 in the position of its class (class <<cls>>: class 1 is $(1, 0)$,
+    orange circles; class 2 is $(0, 1)$, blue squares) and 0 in the other. The picture
+    shows $\mathbf{x}$ on the input nodes; the nodes of the
     other layers stay grey until they are computed. The edges are the current weights: blue
     for $w > 0$, orange for $w < 0$, thicker for a larger $|w|$.
     """, try_this=r"""
-    Type another **Sample index** in the *Backprop, step by step* tab, or click a point of
-    its scatter plot: every number in this lesson follows that sample.
+    Pick another sample in the *Backprop, step by step* tab (the **Sample** button opens
+    the plane: type a row or click a point): every number in this lesson follows it.
     """),
 
     _step("Forward pass, layer 1: one weighted sum per neuron", "z1", "sample", r"""

@@ -10,8 +10,8 @@ clean points, in those same [-1, 1] units, so ``noise=0.1`` means the same
 amount of blur for every dataset. Noisy points may fall slightly outside the
 square.
 
-Labels are one-hot: class 0 -> [1, 0], class 1 -> [0, 1]. Class 0 gets n // 2
-points and class 1 the rest; rows are shuffled so the classes are interleaved.
+Labels are one-hot: class 1 -> [1, 0], class 2 -> [0, 1] (the app's names; as indices,
+argmax 0 and 1). Class 1 gets n // 2 points and class 2 the rest; rows are shuffled so the classes are interleaved.
 
 The spiral is deliberately hard: a 2-3-4-2 network has too little capacity to
 separate it well, which is the lesson about capacity.
@@ -46,7 +46,7 @@ def _polar(r, theta):
 
 
 def _xor(n, noise, rng):
-    """Four quadrants; class 1 where x1 * x2 > 0, with a 0.1 margin from the axes."""
+    """Four quadrants; class 2 where x1 * x2 > 0, with a 0.1 margin from the axes."""
     labels = _labels(n)
     mag = rng.uniform(0.1, 1.0, size=(n, 2))
     sign = rng.choice([-1.0, 1.0], size=n)
@@ -57,7 +57,7 @@ def _xor(n, noise, rng):
 
 
 def _circles(n, noise, rng):
-    """Class 0 a disk of radius 0.5, class 1 a ring with radius in [0.7, 1]."""
+    """Class 1 a disk of radius 0.5, class 2 a ring with radius in [0.7, 1]."""
     labels = _labels(n)
     n0, n1 = n // 2, n - n // 2
     # sqrt of a uniform variable spreads points evenly over area, not radius.
@@ -81,7 +81,7 @@ def _moons(n, noise, rng):
 
 
 def _gaussians(n, noise, rng):
-    """Blobs with std 0.25 at (-0.5, -0.5) [class 0] and (0.5, 0.5) [class 1]."""
+    """Blobs with std 0.25 at (-0.5, -0.5) [class 1] and (0.5, 0.5) [class 2]."""
     labels = _labels(n)
     centres = np.where(labels[:, None] == 1, 0.5, -0.5)
     # Clipping keeps the clean points in the common square; noise is added after.
@@ -92,7 +92,7 @@ def _gaussians(n, noise, rng):
 def _spiral(n, noise, rng):
     """Two interleaved Archimedean spirals, radius 0.05 -> 1 over 1.75 turns.
 
-    Class 1 is class 0 rotated by pi. The spiral is deliberately hard: a 2-3-4-2
+    Class 2 is class 1 rotated by pi. The spiral is deliberately hard: a 2-3-4-2
     network has too little capacity to separate it well, which is the lesson
     about capacity.
     """
@@ -179,7 +179,7 @@ def make(name, n=400, noise=0.1, seed=0):
     name : str
         One of ``NAMES``: "xor", "circles", "moons", "gaussians", "spiral".
     n : int, default=400
-        Number of points, 4 <= n <= 100_000. Class 0 gets n // 2, class 1 the rest.
+        Number of points, 4 <= n <= 100_000. Class 1 gets n // 2, class 2 the rest.
     noise : float, default=0.1
         Standard deviation of the Gaussian jitter, in the units of [-1, 1]^2;
         0 <= noise <= MAX_NOISE (1e90), so X is always finite.
@@ -191,7 +191,7 @@ def make(name, n=400, noise=0.1, seed=0):
     X : ndarray of shape (n, 2), float64
         Point coordinates; clean points lie in [-1, 1]^2 before the jitter.
     Y : ndarray of shape (n, 2), float64
-        One-hot labels: class 0 is [1, 0], class 1 is [0, 1]. Rows are shuffled.
+        One-hot labels: class 1 is [1, 0], class 2 is [0, 1]. Rows are shuffled.
     """
     if not isinstance(name, str) or name not in _GENERATORS:
         raise ValueError(f"unknown dataset {_show(name)}: expected one of {', '.join(NAMES)}")

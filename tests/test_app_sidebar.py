@@ -36,3 +36,30 @@ def test_a_data_setting_replaces_the_upload_and_says_so_even_before_any_training
         "reset. \"Use the uploaded data again\" in the sidebar brings it back.")]
     at.button(key="uploaded_data").click().run()
     np.testing.assert_array_equal(at.session_state["lab"].data.X_train, X)
+
+
+def rings_csv() -> bytes:
+    """Two rings, of radius 1 (class 1) and 3 (class 2): the outer one far outside the
+    built-in sets' plane [−1.3, 1.3]²."""
+    t = np.linspace(0, 2 * np.pi, 60, endpoint=False)
+    rows = [(r * np.cos(a), r * np.sin(a), c) for r, c in ((1, 0), (3, 1)) for a in t]
+    return ("x1,x2,label\n" + "\n".join(f"{x:.4f},{y:.4f},{c}" for x, y, c in rows)).encode()
+
+
+def test_the_plane_follows_uploaded_data_in_every_picture():
+    import json
+
+    at = run_app()
+    at.file_uploader(key="upload_data").set_value(("rings.csv", rings_csv(), "text/csv")).run()
+    lab = at.session_state["lab"]
+    top = max(np.abs(lab.data.X_train).max(), np.abs(lab.data.X_test).max())
+    e = lab.data.extent
+    assert top < e <= 1.1 * top + 0.1  # every point inside, with a margin, not lost in space
+    scatter = next(c for c in at.get("plotly_chart") if c.proto.id.endswith("sample_scatter"))
+    axes = json.loads(scatter.proto.spec)["layout"]
+    assert axes["xaxis"]["range"] == [-e, e] and axes["yaxis"]["range"] == [-e, e]
+    at.session_state["tab"] = "Train"
+    at.run()
+    player = next(c for c in at.get("bidi_component")
+                  if c.proto.component_name == "backprop_lab.player")
+    assert json.loads(player.proto.json)["extent"] == e

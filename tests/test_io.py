@@ -465,7 +465,7 @@ def test_a_good_dataset_trains_like_the_built_in_sets():
     df = lio.parse_dataset(csv_bytes(rows))
     notice = lio.load_dataset(lab, df, "my xor.csv")
     X = np.array([[float(r[0]), float(r[1])] for r in rows])
-    Y = np.eye(2)[[r[2] for r in rows]]  # class 0 → [1, 0], as nncore.datasets
+    Y = np.eye(2)[[r[2] for r in rows]]  # class 1 → [1, 0], as nncore.datasets
     (Xtr, Ytr), (Xte, Yte) = datasets.split(X, Y, test_fraction=lab.settings.test_fraction,
                                             seed=lab.settings.data_seed)
     d = lab.data

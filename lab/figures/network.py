@@ -37,6 +37,7 @@ class Look:
     label: int = 14
 
 
+DEFAULT = Look()
 PRESENTER = Look(height=440, node=54, number=18, label=16)
 
 
@@ -170,7 +171,7 @@ def stage_caption(stage: Stage, p: PassData) -> list[str]:
 
 
 def network_figure(p: PassData, stages: list[Stage], active: int = 0,
-                   hidden_node: tuple[int, int] | None = None, look: Look = Look()) -> go.Figure:
+                   hidden_node: tuple[int, int] | None = None, look: Look = DEFAULT) -> go.Figure:
     """The network at one stage: the nodes filled with the stage's quantity and named for
     it, the edges of the stage lit. No animation frames: the app moves through the stages
     itself, so picture, equations and controls always show the same stage.

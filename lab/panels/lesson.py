@@ -14,7 +14,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ..equations import stage_equations
-from ..figures.network import network_figure, stage_caption
+from ..figures.network import DEFAULT, Look, network_figure, stage_caption
 from ..lesson import BATCH_N, STEPS, LessonStep, render, render_try
 from ..links import Rejected, fields
 from ..stages import build_stages
@@ -56,7 +56,8 @@ def _move(delta: int) -> None:
     st.session_state[KEY] = _clamp(_clamp(st.session_state.get(KEY, 1)) + delta)
 
 
-def lesson_panel(lab: Lab, view: View, *, bind: str | None = None) -> None:
+def lesson_panel(lab: Lab, view: View, *, bind: str | None = None,
+                 look: Look = DEFAULT) -> None:
     """The lesson at the step the ``lesson`` widget holds. ``view``: the sample to follow
     (its first row; see :func:`lesson_view`). ``bind``: passed to the widget, e.g.
     ``"query-params"`` to keep the step in the URL."""
@@ -91,7 +92,7 @@ def lesson_panel(lab: Lab, view: View, *, bind: str | None = None) -> None:
     left, right = st.columns([1, 1])
     with left:
         st.markdown(f"**{stage.title}**")
-        st.plotly_chart(network_figure(p, stages, active=active), key="lesson_chart",
+        st.plotly_chart(network_figure(p, stages, active=active, look=look), key="lesson_chart",
                         width="stretch", theme=None, config={"displayModeBar": False})
         st.caption(" ".join(stage_caption(stage, p)) + " Hover a node or an edge for its "
                    "numbers.")

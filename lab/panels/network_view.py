@@ -14,7 +14,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ..equations import stage_equations
-from ..figures.network import PRESENTER, Look, network_figure, stage_caption
+from ..figures.network import DEFAULT, PRESENTER, network_figure, stage_caption
 from ..links import FORMS
 from ..quiz import hide
 from ..stages import build_stages
@@ -138,7 +138,7 @@ def _stage_view(lab: Lab, view: View, every: float | None, presenter: bool = Fal
                      + (f" · L = {loss}" if stage.phase != "forward" else ""), anchor=False)
     with left:
         st.plotly_chart(network_figure(p, stages, active=k, hidden_node=_node_of(asked, p),
-                                       look=PRESENTER if presenter else Look()),
+                                       look=PRESENTER if presenter else DEFAULT),
                         key="network_chart", width="stretch", theme=None,
                         config={"displayModeBar": False})
         st.caption(" ".join(stage_caption(stage, p)) + " Hover a node for z, a, b, δ, an edge "
