@@ -335,7 +335,7 @@ def _batch(stage: Stage, p: PassData) -> list[Equation]:
             eqs.append(Equation(
                 rf"{_dL(b)} = \mathbf{{1}}_N^\top {D(k)}",
                 stacked([r"\mathbf{1}_N^\top", mat(p.delta[k - 1])], mat(p.db[k - 1][None, :])),
-                rf"{_dL(b)} \in {R(1, n[k])}\ \text{{(a row; the column }}{b}\text{{ transposed)}}"))
+                rf"{_dL(b)} \in {R(1, n[k])}\ \text{{(a row: }}{_sym('b', k, T=True)}\text{{)}}"))
         mean = np.mean([s[L - 1] for s in p.sample_dW], axis=0)
         eqs.append(Equation(
             rf"{_dL(_sym('W', L))} = \frac{{1}}{{N}}\sum_{{n=1}}^{{N}}"

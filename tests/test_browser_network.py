@@ -50,16 +50,17 @@ def test_every_equation_fits_its_column_at_1024(streamlit_server: str, browser, 
             radio = page.get_by_text("batch", exact=True)
             radio.click()
             try:
-                page.get_by_text("Mini-batch size N").wait_for(timeout=5_000)
+                page.get_by_role("button", name="Batch: 4 rows from 0").first.wait_for(timeout=5_000)
             except PlaywrightTimeout:  # a click right after the first render can be missed
                 radio.click()
-                page.get_by_text("Mini-batch size N").wait_for(timeout=30_000)
+                page.get_by_role("button", name="Batch: 4 rows from 0").first.wait_for(timeout=30_000)
             wait_for_app(page)
+            page.get_by_role("button", name="Batch: 4 rows from 0").first.click()  # the popover with the controls
             slider = page.locator("[data-testid='stSlider']", has_text="Mini-batch size N")
             slider.locator("input[type='range']").focus()
             page.keyboard.press("End")  # N = 8, the widest matrices
-            page.wait_for_function("() => document.body.innerText.includes('sample 7:')",
-                                   timeout=30_000)
+            page.get_by_role("button", name="Batch: 8 rows from 0").first.wait_for(timeout=30_000)
+            page.keyboard.press("Escape")
             wait_for_app(page)
         worst = []
         for k in range(12):
@@ -89,8 +90,9 @@ def test_clicking_a_point_shows_that_sample_at_once(streamlit_server: str, brows
         rows = np.flatnonzero(d.y_train == 0)  # trace 0 of the picker: class 1, in row order
         j = 5
         picked = int(rows[j])
-        scatter = page.locator("[data-testid='stPlotlyChart']").nth(1)
-        scatter.scroll_into_view_if_needed()
+        page.get_by_role("button", name="Sample 0").first.click()  # the popover with the plane
+        scatter = page.locator(".st-key-sample_scatter [data-testid='stPlotlyChart']")
+        scatter.wait_for(timeout=30_000)
         point = scatter.locator(".scatterlayer .trace").first.locator("path.point").nth(j)
         point.click(force=True)
         x = d.X_train[picked]
@@ -98,13 +100,13 @@ def test_clicking_a_point_shows_that_sample_at_once(streamlit_server: str, brows
                                arg=f"sample {picked}: x = ({x[0]:.3f}, {x[1]:.3f})",
                                timeout=30_000)
         wait_for_app(page)
-        box = page.get_by_role("spinbutton", name="Sample index (or click a point)")
+        box = page.get_by_role("spinbutton", name="Sample (training row)")
         assert box.input_value() == str(picked)
         # the picture's input nodes show the picked sample's x in the same run
-        texts = page.locator("[data-testid='stPlotlyChart']").first.locator(
+        texts = page.locator(".st-key-network_chart [data-testid='stPlotlyChart']").locator(
             "text").evaluate_all("els => els.map(e => e.textContent)")
         assert f"{x[0]:.2f}" in texts and f"{x[1]:.2f}" in texts, texts[:40]
-        page.locator("[data-testid='stPlotlyChart']").first.scroll_into_view_if_needed()
+        page.keyboard.press("Escape")
         screenshot(page, "step_view_after_click_1024")
     finally:
         context.close()
@@ -121,7 +123,7 @@ def test_play_keeps_slider_heading_and_picture_in_step(streamlit_server: str, br
         titles = [s.title.split(":")[0] for s in build_stages(3)]
         page.evaluate("""(titles) => { const w = globalThis; w.__seen = {}; w.__bad = [];
           const tick = () => {
-            const h = [...document.querySelectorAll('h4')].map(e => e.innerText);
+            const h = [document.querySelector('.st-key-stage_heading')?.innerText ?? ''];
             const m = document.body.innerText.match(/(\\d+)\\/12 ·/);
             const v = document.querySelector(
                 '[data-testid="stMain"] [data-testid="stSlider"] input[type="range"]');

@@ -72,14 +72,14 @@ def test_a_walk_through_every_tab_logs_no_warning(own_server, browser) -> None:
         _walk_the_stages(page)
         # ... then of the mini-batch form, from stage 1 again
         page.get_by_text("batch", exact=True).click()
-        page.get_by_text("Mini-batch size N").wait_for(timeout=30_000)
+        page.get_by_role("button", name="Batch: 4 rows from 0").first.wait_for(timeout=30_000)
         wait_for_app(page)
         page.locator(".st-key-stage input[type='range']").focus()
         page.keyboard.press("Home")
         _text_on_page(page, f"1/{N_STAGES} ·")
         _walk_the_stages(page)
         page.locator(".st-key-apply_step button").first.click()
-        _text_on_page(page, "Loss on those rows")
+        _text_on_page(page, "The last SGD step: loss on those rows")
 
         # Lesson: Next through every step
         _open_tab(page, TABS[1])
