@@ -465,8 +465,8 @@ STEPS: tuple[LessonStep, ...] = (
     $\mathbf{z}^{(1)}$ of the one-sample steps, lying down. The picture cannot show
     $N$ values per node: it shows their mean over the batch.
     """, try_this=r"""
-    In the *Backprop, step by step* tab choose the form **batch** and set
-    **Mini-batch size N** to see every stage in this form.
+    In the *Backprop, step by step* tab choose the form **batch** and, under the **Batch**
+    button, set **Mini-batch size N** to see every stage in this form.
     """),
 
     _step("Where the 2/N comes from", "delta3", "batch", r"""
