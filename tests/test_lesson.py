@@ -137,7 +137,9 @@ def test_quoted_numbers_are_the_live_ones():
     assert fs["g23"] == num(g.dW[2][1, 2]) == num(g.delta[2][1, 0] * f.a[2][2, 0])
     ds = 1 - f.a[2][:, 0] ** 2
     assert fs["k2"] == str(int(np.argmin(ds)) + 1) and fs["dsmin"] == num(ds.min())
-    assert fs["pred"] == str(int(np.argmax(f.a[3][:, 0])))
+    # classes are named 1 and 2 everywhere: argmax index + 1
+    assert fs["pred"] == str(int(np.argmax(f.a[3][:, 0])) + 1)
+    assert fs["cls"] == str(int(np.argmax(y)) + 1)
     assert f"L = {num(g.loss)}" in render(STEPS[4], a_pass(STEPS[4], 7))
 
     idx = (7 + np.arange(BATCH_N)) % len(d.X_train)
