@@ -241,7 +241,7 @@ def read_note(text: str, n_lessons: int = 1) -> LinkCheck:
     return out
 
 
-def safe_name(name: str) -> str:
+def shown_param_name(name: str) -> str:
     """A parameter name as it may be shown: letters, digits and _ only, at most 24."""
     if not name:
         return "(empty)"
@@ -261,7 +261,7 @@ def parse_link(params: Mapping[str, Sequence[str]], n_lessons: int = 1) -> LinkC
     for name, raws in params.items():
         f = known.get(name)
         if f is None:
-            out.unknown.append(safe_name(name))
+            out.unknown.append(shown_param_name(name))
             continue
         raws = list(raws)
         if len(raws) != 1:

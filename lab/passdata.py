@@ -102,3 +102,10 @@ def compute_pass(net: MLP, X, Y, indices, lr: float, form: str) -> PassData:
                     loss=loss, dW=dW, db=db, W=[w.copy() for w in net.W],
                     b=[v.copy() for v in net.b], W_new=W_new, b_new=b_new, lr=float(lr),
                     activation=net.activation, sample_dW=sample_dW)
+
+
+def loss_after(p: PassData) -> float:
+    """The loss of the pass's rows after its plain SGD step: nncore's loss on a net with
+    W_new, b_new (the pass carries them, so the live net is not needed and never touched).
+    What the lesson quotes and "Your turn" asks at the update stage."""
+    return MLP.from_params(p.W_new, p.b_new, p.activation).loss(p.X, p.Y)

@@ -9,19 +9,18 @@ taken again from there.
 
 from __future__ import annotations
 
-from .player.protocol import answer, go_to, parse_request, parse_settle, sync
+from .player.protocol import answer, finished, go_to, parse_request, parse_settle, sync
 from .state import Lab, hand_settings
 
 
 def toggle(lab: Lab) -> None:
     """Play ⇄ Pause; refuses to play a diverged run or one at its epoch limit (with a
     notice saying what to do)."""
-    t = lab.trainer
     if lab.running:
         pause(lab)
-    elif t.diverged:
+    elif lab.trainer.diverged:
         lab.notice = "Training diverged: lower the learning rate, then press Reset weights."
-    elif t.epoch >= lab.settings.epochs_limit:
+    elif finished(lab):  # at the epoch limit
         lab.notice = (f"Already at the epoch limit ({lab.settings.epochs_limit}): raise "
                       "'Stop after epoch' in the sidebar to train on.")
     else:

@@ -20,7 +20,7 @@ from lab.links import (
     fields,
     grid,
     parse_link,
-    safe_name,
+    shown_param_name,
     to_param,
 )
 from nncore import ACTIVATIONS, datasets
@@ -111,7 +111,7 @@ def test_hostile_values_are_ignored_with_a_reason(name, raw):
 def test_repeated_and_unknown_names():
     check = parse_link({"seed": ["1", "2"], "<img src=x>": ["1"], "zzz": ["q"]})
     assert "seed" in check.ignored and "one value, got 2" in check.ignored["seed"]
-    assert check.unknown == [safe_name("<img src=x>"), "zzz"]
+    assert check.unknown == [shown_param_name("<img src=x>"), "zzz"]
     assert "<" not in check.message() and "unknown" in check.message()
     many = parse_link({f"u{i}": ["1"] for i in range(40)})
     assert "and 35 more" in many.message()

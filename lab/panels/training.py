@@ -80,7 +80,7 @@ def player_panel(lab: Lab, visible: bool, scale: float = 1.0) -> None:
     if visible:
         st.session_state[PLAYER_SHOWN] = True
     if not st.session_state.get(PLAYER_SHOWN):
-        return  # the first page load stays as light as before
+        return  # the first page load draws no player
     sample = st.session_state.get("sample_index")
     with st.container(key="player_box"):
         PLAYER(key="live_player",

@@ -66,7 +66,6 @@ def player_data(lab: Lab, rate: float, sample: int | None = None, scale: float =
     X = np.vstack([d.X_train, d.X_test])
     y = np.concatenate([d.y_train, d.y_test])
     return {
-        "v": 2,
         "run": lab.generation,
         "stream": ps.stream,
         "settled": ps.settled,
@@ -82,7 +81,6 @@ def player_data(lab: Lab, rate: float, sample: int | None = None, scale: float =
         "speed": rate,
         "stride": stride_for(rate),
         "interval": interval_for(rate),
-        "limit": lab.settings.epochs_limit,
         "status": status(lab),
         "sample": sample,
         "scale": scale,

@@ -79,7 +79,7 @@ class Player {
     for (let i = 0; i < h.n; i++) this.hist.rows.push(Array.from(rows.subarray(nm * i, nm * i + nm)));
     this.pendingEpochs = []; this.chartsDirty = true;
     this.interval = d.interval; this.speed = d.speed; this.stride = d.stride;
-    this.limit = d.limit; this.status = d.status; this.sample = d.sample;
+    this.status = d.status; this.sample = d.sample;
     const exact = { step: d.state.step, epoch: d.state.epoch, theta: unb64(d.state.theta, Float64Array), exact: true };
     const wasRunning = this.running, newStream = d.stream !== this.stream;
     this.stream = d.stream;

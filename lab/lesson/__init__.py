@@ -1,0 +1,210 @@
+"""The guided lesson: the derivation (docs/backprop.md) walked step by step, as pure data.
+
+Each :class:`LessonStep` names the stage of the network picture it shows (a key of
+:func:`lab.stages.build_stages`), the form of the pass ("sample": one sample as columns,
+"batch": a mini-batch as rows), which of that stage's equations to show (indices into
+:func:`lab.equations.stage_equations`, ``None`` for all), its text and an optional
+"try this" line pointing at a control of the app.
+
+The texts are Markdown with ``$…$`` / ``$$…$$`` math. They never hard-code a number of the
+live network: a number they quote is a ``<<name>>`` placeholder that :func:`render` fills
+from :func:`facts` of the step's own pass, so the text always agrees with the picture and
+the equations next to it. Nor do they hard-code the hidden activation: what σ and σ' are,
+and what they do to the signal, come from :data:`WORDS` for the activation of the pass.
+No Streamlit here; the panel is ``lab.panels.lesson``. The steps themselves, the prose,
+are in ``first.py`` (notation, forward pass, loss, the output error) and ``second.py``
+(the error signal back, gradients, the mini-batch form, the update, momentum).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..equations import num
+from ..numbers import plain
+from ..passdata import PassData, loss_after
+
+BATCH_N = 4  # rows of the mini-batch the batch-form steps show
+PLACEHOLDER = re.compile(r"<<(\w+)>>")
+DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class LessonStep:
+    """title: short heading; stage: a stage key ("input", "z1", …, "update"); form:
+    "sample" or "batch"; text: Markdown with <<name>> placeholders (see :func:`facts`);
+    equations: indices into the stage's equations, None for all; try_this: Markdown."""
+
+    title: str
+    stage: str
+    form: str
+    text: str
+    equations: tuple[int, ...] | None = None
+    try_this: str = ""
+
+
+@dataclass(frozen=True)
+class Words:
+    """What the lesson says about one hidden activation σ: Markdown, math in $…$.
+
+    sigma, dsigma: σ(z) and σ'(z) in LaTeX; call: σ applied to a number, a format string
+    (the number, in parentheses when negative, goes in {}); shape: how σ bends; stored:
+    why σ' needs only what the forward pass keeps; backward: what σ' does to the signal
+    going back; fade: how the factors σ' scale it, layer after layer; train: what
+    training does to them (a "try this"); other, other_effect: the activation the
+    "try this" of the activation step suggests instead, and what that changes.
+    """
+
+    sigma: str
+    dsigma: str
+    call: str
+    shape: str
+    stored: str
+    backward: str
+    fade: str
+    train: str
+    other: str
+    other_effect: str
+
+
+_FROM_A = ("which can be computed from the activation alone, so the forward pass stores the "
+           "activations for later.")
+WORDS: dict[str, Words] = {
+    "tanh": Words(
+        r"\tanh z", r"1 - \tanh^2 z = 1 - a^2", r"\tanh({})",
+        r"$\tanh$ is close to the identity near 0 and flattens out towards $-1$ and $1$ for "
+        r"large $|z|$.", _FROM_A,
+        r"a neuron with $|a|$ near 1 (**saturated**) passes almost nothing back.",
+        r"factors $\sigma' \le 1$, so in deep networks it can fade away",
+        r"as activations grow towards $\pm 1$ the factors $\sigma'$ shrink. The Train tab's "
+        "gradient-flow chart counts the saturated units.",
+        "relu", "negative sums become 0"),
+    "sigmoid": Words(
+        r"\frac{1}{1 + e^{-z}}", r"\sigma(z)\,(1 - \sigma(z)) = a(1 - a)",
+        r"\frac{{1}}{{1 + e^{{-{}}}}}",
+        r"The sigmoid rises from 0 to 1: it is $\frac12$ at $z = 0$ and flattens out towards "
+        r"0 and 1 for large $|z|$.", _FROM_A,
+        r"it is at most $\frac14$ (at $a = \frac12$), and a neuron with $a$ near 0 or 1 "
+        "(**saturated**) passes almost nothing back.",
+        r"factors $\sigma' \le \frac14$, so in deep networks it fades away fast",
+        r"as activations move towards 0 or 1 the factors $\sigma'$ shrink. The Train tab's "
+        "gradient-flow chart counts the saturated units.",
+        "tanh", "every sum is squashed into $(-1, 1)$, centred on 0"),
+    "relu": Words(
+        r"\max(0, z)", r"1 \text{ for } z > 0,\ 0 \text{ otherwise}", r"\max(0, {})",
+        "ReLU passes a positive sum on unchanged and replaces a negative one by 0: two "
+        r"straight pieces with a bend at $z = 0$.",
+        r"which can be read off the activation alone ($a > 0$ exactly when $z > 0$), so the "
+        "forward pass stores the activations for later.",
+        r"a neuron with $z > 0$ passes the signal back unchanged, and one with $z \le 0$ "
+        r"(its $a$ is 0) passes nothing back for this sample.",
+        r"factors $\sigma'$ that are 1 or 0: through each neuron the signal goes back "
+        "undiminished, or not at all",
+        "a neuron whose sum is negative for every sample outputs 0 and passes nothing back "
+        r"(a **dead** unit), and no gradient brings it back. The Train tab's gradient-flow "
+        r"chart counts the units with $\sigma' = 0$.",
+        "tanh", "every sum is squashed smoothly into $(-1, 1)$"),
+    "identity": Words(
+        "z", "1", r"\sigma({})",
+        "The identity passes every sum on unchanged, so this network is exactly the one just "
+        "described: it can only split the plane with a straight line.",
+        "for every $z$: the backward pass needs nothing stored to apply it.",
+        "every neuron passes the signal back unchanged, scaled by the weights alone.",
+        r"factors $\sigma' = 1$: only the weights can make it fade",
+        r"the factors $\sigma'$ are still all 1. With the identity, only the weights scale "
+        "the signal on its way back.",
+        "tanh", "the boundary can bend"),
+}
+
+
+def _signed(v: float) -> str:
+    """A number with 3 decimals, in parentheses when negative (for products and sums)."""
+    s = num(v)
+    return f"({s})" if s.startswith("-") else s
+
+
+def _sci(v: float) -> str:
+    """A small number as LaTeX, e.g. $1.1\times 10^{-16}$ (or $0$)."""
+    if v == 0:
+        return "$0$"
+    m, e = f"{v:.1e}".split("e")
+    return f"${m}\\times 10^{{{int(e)}}}$"
+
+
+def facts(p: PassData) -> dict[str, str]:
+    """Every number (as text) the lesson quotes, computed from the pass ``p``.
+
+    Row 0 of the pass is the lesson's sample in both forms; in the batch form the
+    per-sample quantities of row 0 are rebuilt from the batch ones (δ = N · row of Δ).
+    """
+    L, N = p.L, p.N
+    x, y, yhat = p.X[0], p.Y[0], p.A[L][0]
+    cls, pred = int(np.argmax(y)), int(np.argmax(yhat))
+    d3 = 2 * (yhat - y)  # the sample's own δ⁽³⁾ in both forms
+    ds = p.dsigma[L - 2][0]  # σ'(z⁽²⁾) of row 0
+    k = int(np.argmin(ds))
+    w = WORDS[p.activation]
+    f = {
+        # the activation in use, its formulas and what they do
+        "act": p.activation, "sigma": w.sigma, "dsigma": w.dsigma, "shape": w.shape,
+        "stored": w.stored, "backward": w.backward, "fade": w.fade, "train": w.train,
+        "sigma_z11": w.call.format(_signed(p.Z[0][0, 0])), "other": w.other,
+        "other_sigma": WORDS[w.other].sigma, "other_effect": w.other_effect,
+        "index": str(int(p.indices[0])), "N": str(N),
+        "rows": ", ".join(str(int(i)) for i in p.indices),
+        "x1": num(x[0]), "x2": num(x[1]), "y1": f"{y[0]:g}", "y2": f"{y[1]:g}",
+        "cls": str(cls + 1), "pred": str(pred + 1),  # class 1 and class 2, as everywhere
+        "verdict": "the right class" if pred == cls else "the wrong class",
+        "w11": _signed(p.W[0][0, 0]), "w12": _signed(p.W[0][0, 1]), "b11": _signed(p.b[0][0]),
+        "px1": _signed(x[0]), "px2": _signed(x[1]), "z11": num(p.Z[0][0, 0]), "a11": num(p.A[1][0, 0]),
+        "yhat1": num(yhat[0]), "yhat2": num(yhat[1]), "pyhat1": _signed(yhat[0]),
+        "loss": num(p.loss), "d31": num(d3[0]),
+        "d31_meaning": ("positive: a larger $\\hat y_1$ would make the loss larger, so "
+                        "$\\hat y_1$ should come down" if d3[0] > 0 else
+                        "negative: a larger $\\hat y_1$ would make the loss smaller, so "
+                        "$\\hat y_1$ should go up" if d3[0] < 0 else
+                        "zero: $\\hat y_1$ is already on target"),
+        "k2": str(k + 1), "dsmin": num(ds[k]), "a2k": num(p.A[L - 1][0, k]),
+        "pct2": f"{100 * ds[k]:.0f}",
+        # (plain: these two are quoted in the text, not in math)
+        "max_d3": plain(np.max(np.abs(p.delta[L - 1][0]))),
+        "max_d1": plain(np.max(np.abs(p.delta[0][0]))),
+        "d32": _signed(p.delta[L - 1][0, 1]), "a23": _signed(p.A[L - 1][0, 2]),
+        "g23": num(p.delta[L - 1][0, 1] * p.A[L - 1][0, 2]),
+        "two_over_N": num(2 / N), "D31": num(p.delta[L - 1][0, 0]), "pd31": _signed(d3[0]),
+        "lr": f"{p.lr:g}",
+    }
+    if p.sample_dW is not None:
+        mean = np.mean([s[L - 1] for s in p.sample_dW], axis=0)
+        f["maxdiff"] = _sci(float(np.max(np.abs(mean - p.dW[L - 1]))))
+    after = loss_after(p)
+    word = "falls" if after < p.loss else "rises"
+    f["loss_change"] = (f"{word} from {plain(p.loss)} to {plain(after)}"
+                        + ("" if after < p.loss else
+                           ": this step was too large and overshot, so a smaller learning "
+                           "rate is needed"))
+    return f
+
+
+def render(step: LessonStep, p: PassData) -> str:
+    """The step's text with its placeholders filled from the pass (KeyError if unknown).
+
+    A displayed equation ``$$…$$`` may span lines in the source; Markdown only takes it
+    as a block when ``$$`` stand on lines of their own, so each becomes one such block."""
+    values = facts(p)
+    text = PLACEHOLDER.sub(lambda m: values[m.group(1)], step.text)
+    return DISPLAY.sub(lambda m: "$$\n" + " ".join(m.group(1).split()) + "\n$$", text)
+
+
+def render_try(step: LessonStep, p: PassData) -> str:
+    values = facts(p)
+    return PLACEHOLDER.sub(lambda m: values[m.group(1)], step.try_this)
+
+
+from .first import FIRST
+from .second import SECOND
+
+STEPS: tuple[LessonStep, ...] = FIRST + SECOND
