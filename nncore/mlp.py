@@ -26,18 +26,16 @@ The batch gradient is the mean of the per-sample gradients (tested).
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_float_array, as_matrix, check_int, check_values, rng_from, show
+from ._checks import as_float_array, as_matrix, rng_from
+from ._shapes import MAX_LAYERS, MAX_PARAMS, as_column, check_forward, check_sizes  # noqa: F401 (public: nncore.mlp.MAX_PARAMS)
 from .activations import Activation, get_activation
 
 Array = np.ndarray
 
-MAX_LAYERS = 1000  # layers with parameters: sizes has at most MAX_LAYERS + 1 entries
-MAX_PARAMS = 10_000_000  # weights and biases of one network (80 MB of float64)
 
 
 @dataclass
@@ -125,7 +123,7 @@ class MLP:
     """
 
     def __init__(self, sizes=(2, 3, 4, 2), activation: str = "tanh", seed=0):
-        self.sizes = _check_sizes(sizes)
+        self.sizes = check_sizes(sizes)
         self.act: Activation = get_activation(activation)
         rng = rng_from(seed)
         self.W: list[Array] = []
@@ -233,7 +231,7 @@ class MLP:
 
         fwd : the :class:`Forward` of the same batch. Y : array of shape (N, n_L).
         """
-        _check_forward("fwd", fwd, Forward, "Z", "A", self.sizes)
+        check_forward("fwd", fwd, Forward, "Z", "A", self.sizes)
         N = fwd.A[0].shape[0]
         Y = as_matrix("Y", Y, self.sizes[-1])
         if Y.shape[0] != N:
@@ -269,7 +267,7 @@ class MLP:
 
         x : array of shape (n_0,) or (n_0, 1).
         """
-        x = _as_column("x", x, self.sizes[0])
+        x = as_column("x", x, self.sizes[0])
         z, a = [], [x]
         for q in range(1, self.L + 1):
             zq = self.W[q - 1] @ a[q - 1] + self.b[q - 1][:, None]
@@ -280,8 +278,8 @@ class MLP:
     def backward_sample(self, fwd: SampleForward, y) -> SampleGradients:
         """δ^(L) = 2(ŷ − y); δ^(q) = σ'(z^(q)) ⊙ (W^(q+1)ᵀ δ^(q+1));
         ∂ℓ/∂W^(q) = δ^(q) a^(q-1)ᵀ; ∂ℓ/∂b^(q) = δ^(q). y : shape (n_L,) or (n_L, 1)."""
-        _check_forward("fwd", fwd, SampleForward, "z", "a", self.sizes)
-        y = _as_column("y", y, self.sizes[-1])
+        check_forward("fwd", fwd, SampleForward, "z", "a", self.sizes)
+        y = as_column("y", y, self.sizes[-1])
         err = fwd.a[-1] - y
         delta = [None] * self.L
         delta[-1] = 2.0 * err
@@ -290,64 +288,3 @@ class MLP:
         dW = [delta[q - 1] @ fwd.a[q - 1].T for q in range(1, self.L + 1)]
         db = [d.copy() for d in delta]
         return SampleGradients(delta=delta, dW=dW, db=db, loss=float(np.sum(err * err)))
-
-
-def _check_sizes(sizes) -> tuple[int, ...]:
-    if isinstance(sizes, (str, bytes)):
-        raise ValueError(  # noqa: TRY004
-            f"sizes must be a sequence of layer widths like (2, 3, 4, 2), got {show(sizes)}"
-        )
-    try:
-        # islice: an endless iterable is refused after MAX_LAYERS + 2 items, not read forever
-        given = tuple(itertools.islice(sizes, MAX_LAYERS + 2))
-    except TypeError:
-        raise ValueError(
-            f"sizes must be a sequence of layer widths like (2, 3, 4, 2), got {show(sizes)}"
-        ) from None
-    if len(given) < 2:
-        raise ValueError(
-            f"sizes needs at least an input and an output width like (2, 2), got {show(sizes)}"
-        )
-    if len(given) > MAX_LAYERS + 1:
-        raise ValueError(
-            f"sizes may have at most {MAX_LAYERS + 1} entries ({MAX_LAYERS} layers), "
-            f"got more than {MAX_LAYERS + 1}"
-        )
-    widths = tuple(check_int(f"sizes[{i}]", s, 1) for i, s in enumerate(given))
-    n_params = sum((a + 1) * b for a, b in itertools.pairwise(widths))
-    if n_params > MAX_PARAMS:
-        raise ValueError(
-            f"sizes {widths if len(widths) <= 8 else '(...)'} give {n_params:_} parameters; "
-            f"a network may have at most {MAX_PARAMS:_}"
-        )
-    return widths
-
-
-def _check_forward(name: str, fwd, cls: type, z: str, a: str, sizes: tuple[int, ...]) -> None:
-    """``fwd`` must be a ``cls`` computed by a network with these sizes."""
-    if not isinstance(fwd, cls):
-        raise ValueError(  # noqa: TRY004
-            f"{name} must be the {cls.__name__} returned by this network's "
-            f"{'forward' if cls is Forward else 'forward_sample'}, got {type(fwd).__name__}"
-        )
-    Zs, As = getattr(fwd, z), getattr(fwd, a)
-    if not isinstance(Zs, list) or not isinstance(As, list):
-        raise ValueError(f"{name}.{z} and {name}.{a} must be lists of arrays")  # noqa: TRY004
-    got = [np.shape(v) for v in As]
-    ok = (len(Zs) == len(sizes) - 1 and len(As) == len(sizes) and all(len(g) == 2 for g in got)
-          and len({g[0] for g in got} if cls is Forward else {g[1] for g in got}) == 1
-          and [g[1] if cls is Forward else g[0] for g in got] == list(sizes)
-          and all(np.shape(v) == np.shape(w) for v, w in zip(Zs, As[1:])))
-    if not ok:
-        raise ValueError(
-            f"{name} must come from a network with sizes {sizes}, got one with "
-            f"{len(As)} activation arrays of shapes {got if len(got) <= 8 else '(...)'}"
-        )
-
-
-def _as_column(name: str, v, n: int) -> Array:
-    v = as_float_array(name, v)
-    if v.shape not in ((n,), (n, 1)):
-        raise ValueError(f"{name} must have shape ({n},) or ({n}, 1), got {v.shape}")
-    check_values(name, v)
-    return v.reshape(n, 1)

@@ -35,7 +35,7 @@ class Player {
     this.frames = 0; this.drawn = 0; this.drawMs = 0; this.dupes = 0; this.requests = 0; this.replies = 0; this.skipped = 0;
     this.hist = { epoch: [], rows: [] }; this.pendingEpochs = []; this.chartsDirty = true; this.sizeKey = ""; this.colorsAt = 0;
     this.scale = 1; this.setTrigger = null; this.tiles = {}; this.sizes = null;
-    this.bindPointer();
+    bindPointer(this);
     // A click on a tab while playing stops on the frame on screen first, so the tab that
     // opens shows those weights (the page also pauses when Train closes: a fallback).
     this.onTab = (ev) => {
@@ -286,43 +286,6 @@ class Player {
           : "Press Play to train, or Step / Step epoch to advance by hand.";
     }
     el.textContent = text; el.classList.toggle("error", error);
-  }
-
-  // ------------------------------------------------------------------ picking
-  nearest(ev) {
-    if (!this.X || !this.mapBox) return null;
-    const r = this.el.map.getBoundingClientRect(), mx = ev.clientX - r.left, my = ev.clientY - r.top;
-    const { x0, y0, size } = this.mapBox, e = this.extent;
-    let best = -1, bd = 64;
-    for (let i = 0; i < this.y.length; i++) {
-      const u = x0 + ((this.X[2 * i] + e) / (2 * e)) * size, v = y0 + size - ((this.X[2 * i + 1] + e) / (2 * e)) * size;
-      const d = (u - mx) ** 2 + (v - my) ** 2;
-      if (d < bd) { bd = d; best = i; }
-    }
-    return best < 0 ? null : { i: best, mx, my };
-  }
-
-  bindPointer() {
-    const map = this.el.map, tip = this.el.tip;
-    map.addEventListener("mousemove", (ev) => {
-      const hit = this.nearest(ev);
-      if (!hit) { tip.hidden = true; return; }
-      const { i } = hit, cls = this.y[i] + 1, train = i < this.nTrain;
-      tip.textContent = train ? `Training point ${i}, class ${cls}: click to follow it in the step-by-step tab`
-                              : `Test point, class ${cls}: held out from training, not pickable`;
-      const host = this.el.box.getBoundingClientRect(), r = map.getBoundingClientRect();
-      tip.style.left = Math.max(0, r.left - host.left + hit.mx - 260) + "px";
-      tip.style.top = (r.top - host.top + hit.my + 14) + "px";
-      tip.hidden = false;
-    });
-    map.addEventListener("mouseleave", () => (tip.hidden = true));
-    map.addEventListener("click", (ev) => {
-      const hit = this.nearest(ev);
-      if (hit && hit.i < this.nTrain && this.setTrigger) {
-        this.sample = hit.i; if (this.shown) drawMap(this);
-        this.setTrigger("pick", hit.i);
-      }
-    });
   }
 
   stop() {
