@@ -58,6 +58,8 @@ def test_every_widget_key_in_the_readme_exists():
         at.run()
         assert not at.exception, [e.message for e in at.exception]
         element_keys(at._tree, seen)
+    at.toggle(key="presenter").set_value(True).run()  # the presenter's keyboard
+    element_keys(at._tree, seen)
     missing = listed - seen
     assert not missing, f"the README lists keys no element carries: {sorted(missing)}"
 

@@ -6,6 +6,7 @@ from dataclasses import asdict
 
 import streamlit as st
 
+from ..links import Rejected, fields
 from ..state import DATA_FIELDS, Data, Lab, Settings, View, change, make_data, new_lab, view_indices
 
 
@@ -36,13 +37,26 @@ def apply_settings(lab: Lab, new: Settings) -> str:
 def stored_view(lab: Lab) -> View:
     """What the step-by-step view shows, from its widgets' kept values, for panels drawn
     where those widgets are not (another tab, the sidebar): form, sample, batch size."""
-    s = st.session_state
-    form = s.get("form") if s.get("form") in ("sample", "batch") else "sample"
+    form = widget_value("form")
     n = lab.data.X_train.shape[0]
-    return View(form, view_indices(n, form, int(s.get("sample_index") or 0),
-                                   int(s.get("view_batch_size") or 4)))
+    return View(form, view_indices(n, form, int(widget_value("sample_index")),
+                                   int(widget_value("view_batch_size"))))
 
 
 def stored_stage_index() -> int:
     """The step view's stage as a 0-based index (its widget counts 1 … 12, like the URL)."""
-    return max(int(st.session_state.get("stage") or 1), 1) - 1
+    return max(int(widget_value("stage")), 1) - 1
+
+
+def widget_value(key: str):
+    """The value of the URL-bound widget ``key``, also where it is not drawn yet: its kept
+    value, or before it was ever drawn, what the address says (checked like every link
+    value: a refused one counts as the default)."""
+    value = st.session_state.get(key)
+    if value is None:
+        f = fields()[key]
+        try:
+            value = f.parse(st.query_params[key]) if key in st.query_params else f.default
+        except Rejected:
+            value = f.default
+    return value

@@ -16,9 +16,9 @@ import streamlit as st
 from ..equations import stage_equations
 from ..figures.network import DEFAULT, Look, network_figure, stage_caption
 from ..lesson import BATCH_N, STEPS, LessonStep, render, render_try
-from ..links import Rejected, fields
 from ..stages import build_stages
 from ..state import Lab, View, current_pass, view_indices
+from .common import widget_value
 from .latex import equations
 
 KEY = "lesson"
@@ -29,13 +29,7 @@ def lesson_view(lab: Lab) -> View:
     the training set. Its widget keeps its value while that tab is closed; before that tab
     has ever been drawn, a link's ``sample_index`` (checked like every link value) counts."""
     n = lab.data.X_train.shape[0]
-    i = st.session_state.get("sample_index")
-    if i is None:
-        try:
-            i = fields()["sample_index"].parse(st.query_params.get("sample_index", "0"))
-        except Rejected:
-            i = 0
-    return View("sample", view_indices(n, "sample", int(i), 1))
+    return View("sample", view_indices(n, "sample", int(widget_value("sample_index")), 1))
 
 
 def step_view(lab: Lab, view: View, step: LessonStep) -> View:

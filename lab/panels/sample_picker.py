@@ -12,6 +12,7 @@ import streamlit as st
 from ..figures.picker import sample_picker_figure
 from ..links import VIEW_BATCH
 from ..state import Lab, View, view_indices
+from .common import widget_value
 
 
 def _on_pick() -> None:
@@ -31,8 +32,9 @@ def sample_picker(lab: Lab, form: str) -> View:
     # widget is drawn (Streamlit rejects a value above max_value).
     if st.session_state.get("sample_index", 0) > n - 1:
         st.session_state["sample_index"] = n - 1
-    i = int(st.session_state.get("sample_index") or 0)
-    N = int(st.session_state.get("view_batch_size") or 4) if form == "batch" else 1
+    # the button's label before its widgets are drawn: on a first run, the address's values
+    i = min(int(widget_value("sample_index")), n - 1)
+    N = int(widget_value("view_batch_size")) if form == "batch" else 1
     label = f"Sample {i}" if form == "sample" else f"Batch: {N} rows from {i}"
     with st.popover(label, icon=":material/scatter_plot:", width="stretch",
                     help="What flows through the network: a training sample, or a mini-batch "

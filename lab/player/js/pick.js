@@ -32,7 +32,7 @@ function bindPointer(p) {
   map.addEventListener("click", (ev) => {
     const hit = nearest(p, ev);
     if (hit && hit.i < p.nTrain && p.setTrigger) {
-      p.sample = hit.i; if (p.shown) drawMap(this);
+      p.sample = hit.i; if (p.shown) drawMap(p);
       p.setTrigger("pick", hit.i);
     }
   });
