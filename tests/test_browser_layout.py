@@ -44,8 +44,17 @@ def overlaps(texts) -> list:
 
 
 def walk(page, form: str):
-    """Yield (stage number, measurements) at each of the 12 stages, clicking Next between
-    them as a user would and waiting for the stage's heading."""
+    """Yield (stage number, measurements) at each of the 12 stages of ``form``, clicking
+    Next between them as a user would and waiting for the stage's heading. The page shows
+    the one-sample form at stage 1 to begin with; the batch form is chosen with its radio,
+    then the slider is brought back to stage 1 with the Home key."""
+    if form == "batch":
+        page.get_by_text("batch", exact=True).click()
+        page.wait_for_function("() => document.querySelector('.st-key-network_chart')"
+                               "?.innerText.includes('X₁')", timeout=30_000)  # batch names
+        wait_for_app(page)
+        page.locator(".st-key-stage [role='slider'], .st-key-stage input").first.focus()
+        page.keyboard.press("Home")
     n = len(build_stages(3, form))
     for k in range(1, n + 1):
         if k > 1:
@@ -68,63 +77,56 @@ def open_view(browser, url: str, size: tuple[int, int]):
 
 
 @pytest.mark.parametrize("size", [(1024, 768), (1280, 720)])
-@pytest.mark.parametrize("form", ["sample", "batch"])
 def test_presenter_mode_shows_picture_heading_and_first_equation_at_every_stage(
-        streamlit_server: str, browser, size, form) -> None:
-    context, page = open_view(browser, f"{streamlit_server}/?presenter=true&form={form}", size)
+        streamlit_server: str, browser, size) -> None:
+    context, page = open_view(browser, f"{streamlit_server}/?presenter=true", size)
     try:
-        for k, m in walk(page, form):
-            W, H = m["view"]
-            x0, y0, x1, y1 = m["picture"]
-            assert 0 <= x0 and x1 <= W and 0 <= y0 and y1 <= H, (k, m["picture"], m["view"])
-            assert m["heading"][4] <= H, (k, m["heading"])
-            assert m["equation"] and m["equation"][3] <= H, (k, m["equation"])
-            numbers = [t for t in m["texts"] if t["node"]]
-            assert numbers and min(t["px"] for t in numbers) >= 16, (k, numbers[:2])
-            assert not overlaps(m["texts"]), (k, overlaps(m["texts"]))
-            if k in (1, 7, 9, 12):
-                screenshot(page, f"presenter_{size[0]}x{size[1]}_{form}_stage{k}")
+        for form in ("sample", "batch"):
+            for k, m in walk(page, form):
+                W, H = m["view"]
+                x0, y0, x1, y1 = m["picture"]
+                assert 0 <= x0 and x1 <= W and 0 <= y0 and y1 <= H, (form, k, m["picture"])
+                assert m["heading"][4] <= H, (form, k, m["heading"])
+                assert m["equation"] and m["equation"][3] <= H, (form, k, m["equation"])
+                numbers = [t for t in m["texts"] if t["node"]]
+                assert numbers and min(t["px"] for t in numbers) >= 16, (form, k, numbers[:2])
+                assert not overlaps(m["texts"]), (form, k, overlaps(m["texts"]))
+                if k in (1, 7, 9, 12):
+                    screenshot(page, f"presenter_{size[0]}x{size[1]}_{form}_stage{k}")
         assert page.locator(EXCEPTION).count() == 0
-    finally:
-        context.close()
-
-
-@pytest.mark.parametrize("form", ["sample", "batch"])
-def test_default_page_at_1024_keeps_the_picture_whole_still_and_its_labels_apart(
-        streamlit_server: str, browser, form) -> None:
-    context, page = open_view(browser, f"{streamlit_server}/?form={form}", (1024, 768))
-    try:
-        assert page.locator("[data-testid='stSidebar']").is_visible()
-        tops = set()
-        for k, m in walk(page, form):
-            W, H = m["view"]
-            _, y0, x1, y1 = m["picture"]
-            assert y1 <= H and x1 <= W, (k, m["picture"])
-            tops.add(round(y0))
-            assert not overlaps(m["texts"]), (k, overlaps(m["texts"]))
-            if k in (1, 7, 9, 12):
-                screenshot(page, f"default_1024_{form}_stage{k}")
-        assert len(tops) == 1, f"the picture moved between stages: tops {sorted(tops)}"
     finally:
         context.close()
 
 
 HEADINGS = """() => [...document.querySelectorAll('.st-key-network_chart .annotation-text')]
     .map((t) => t.textContent)"""
+# what layer headings and node names say at some stages of the one-sample form
+NAMES = {2: ["layer 1z⁽¹⁾", "z₁⁽¹⁾"], 3: ["layer 1a⁽¹⁾", "a₁⁽¹⁾"], 8: ["outputδ⁽³⁾", "δ₁⁽³⁾"],
+         10: ["layer 1δ⁽¹⁾", "δ₃⁽¹⁾"]}
 
 
-def test_the_picture_names_what_its_nodes_show(streamlit_server: str, browser) -> None:
-    """Layer headings and node names say z, a or δ as the stage computes them."""
-    context, page = open_view(browser, f"{streamlit_server}/?stage=1", (1280, 800))
+def test_default_page_at_1024_keeps_the_picture_whole_still_named_and_its_labels_apart(
+        streamlit_server: str, browser) -> None:
+    """Sidebar open, both forms, every stage: the picture whole above the fold, at the same
+    place, no two of its texts overlapping; and it names what its nodes show (layer
+    headings and node names say z, a or δ as the stage computes them)."""
+    context, page = open_view(browser, f"{streamlit_server}/", (1024, 768))
     try:
-        want = {2: ["layer 1z⁽¹⁾", "z₁⁽¹⁾"], 3: ["layer 1a⁽¹⁾", "a₁⁽¹⁾"],
-                8: ["outputδ⁽³⁾", "δ₁⁽³⁾"], 10: ["layer 1δ⁽¹⁾", "δ₃⁽¹⁾"]}
-        for k, _ in walk(page, "sample"):
-            if k in want:
-                texts = page.evaluate(HEADINGS)
-                for w in want[k]:
-                    assert w in texts, (k, w, texts)
-                if k >= 8:
-                    assert "a₁⁽¹⁾" not in texts or k < 10, (k, texts)
+        assert page.locator("[data-testid='stSidebar']").is_visible()
+        tops = set()
+        for form in ("sample", "batch"):
+            for k, m in walk(page, form):
+                W, H = m["view"]
+                _, y0, x1, y1 = m["picture"]
+                assert y1 <= H and x1 <= W, (form, k, m["picture"])
+                tops.add(round(y0))
+                assert not overlaps(m["texts"]), (form, k, overlaps(m["texts"]))
+                if form == "sample" and k in NAMES:
+                    texts = page.evaluate(HEADINGS)
+                    assert all(w in texts for w in NAMES[k]), (k, NAMES[k], texts)
+                    assert k < 10 or "a₁⁽¹⁾" not in texts, (k, texts)
+                if k in (1, 7, 9, 12):
+                    screenshot(page, f"default_1024_{form}_stage{k}")
+        assert len(tops) == 1, f"the picture moved between stages: tops {sorted(tops)}"
     finally:
         context.close()
