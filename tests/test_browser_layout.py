@@ -105,12 +105,22 @@ NAMES = {2: ["layer 1z⁽¹⁾", "z₁⁽¹⁾"], 3: ["layer 1a⁽¹⁾", "a₁�
          10: ["layer 1δ⁽¹⁾", "δ₃⁽¹⁾"]}
 
 
+# Each rendered equation line (KaTeX's box) against the width of the column it sits in.
+FIT = """() => [...document.querySelectorAll('[class*="st-key-eq_"]')].map(c => {
+    const k = c.querySelector('.katex');
+    if (!k) return null;
+    return [c.className.match(/st-key-(eq_\\d+_\\d+)/)[1], k.getBoundingClientRect().width,
+            c.getBoundingClientRect().width, parseFloat(getComputedStyle(k).fontSize)];
+}).filter(x => x)"""
+
+
 def test_default_page_at_1024_keeps_the_picture_whole_still_named_and_its_labels_apart(
         streamlit_server: str, browser) -> None:
-    """Sidebar open, both forms, every stage: the picture whole above the fold, at the same
-    place, no two of its texts overlapping; and it names what its nodes show (layer
-    headings and node names say z, a or δ as the stage computes them)."""
-    context, page = open_view(browser, f"{streamlit_server}/", (1024, 768))
+    """Sidebar open, both forms (the mini-batch at its widest, N = 8), every stage: the
+    picture whole above the fold, at the same place, no two of its texts overlapping; it
+    names what its nodes show (layer headings and node names say z, a or δ as the stage
+    computes them); every equation fits its column, no smaller than 9.5 px."""
+    context, page = open_view(browser, f"{streamlit_server}/?view_batch_size=8", (1024, 768))
     try:
         assert page.locator("[data-testid='stSidebar']").is_visible()
         tops = set()
@@ -121,6 +131,11 @@ def test_default_page_at_1024_keeps_the_picture_whole_still_named_and_its_labels
                 assert y1 <= H and x1 <= W, (form, k, m["picture"])
                 tops.add(round(y0))
                 assert not overlaps(m["texts"]), (form, k, overlaps(m["texts"]))
+                errors = page.locator(".katex-error").all_inner_texts()
+                assert not errors, f"{form} stage {k}: KaTeX could not parse {errors[0][:200]}"
+                for key, width, column, font in page.evaluate(FIT):
+                    assert width <= column + 0.5, (form, k, key, width, column)
+                    assert font >= 9.5, f"{form} stage {k} {key}: font {font:.1f} px"
                 if form == "sample" and k in NAMES:
                     texts = page.evaluate(HEADINGS)
                     assert all(w in texts for w in NAMES[k]), (k, NAMES[k], texts)

@@ -429,3 +429,17 @@ def test_every_line_of_a_stacked_equation_balances_its_delimiters(form, N):
                 closed = len(re.findall(r"\\right\b", line))
                 assert opened == closed, (form, N, stage.key, line)
     assert stacked(["a"], "b") == "a = b"
+
+
+@pytest.mark.parametrize("form", ["sample", "batch"])
+def test_the_update_stage_writes_each_parameters_own_shape(form):
+    """W⁽ᵏ⁾ is n_k × n_(k−1) (3×2, 4×3, 2×4) and b⁽ᵏ⁾ is n_k × 1, in both forms."""
+    X, Y = datasets.make("xor", n=40, noise=0.1, seed=0)
+    p = compute_pass(MLP(seed=0), X, Y, [0] if form == "sample" else [0, 1, 2], 0.1, form)
+    update = build_stages(3, form)[-1]
+    eqs = stage_equations(update, p)
+    sizes = (2, 3, 4, 2)
+    for k in range(1, 4):
+        w, b = eqs[2 * (k - 1)], eqs[2 * (k - 1) + 1]
+        assert rf"\mathbb{{R}}^{{{sizes[k]}\times {sizes[k - 1]}}}" in w.shapes, (k, w.shapes)
+        assert rf"\mathbb{{R}}^{{{sizes[k]}\times 1}}" in b.shapes, (k, b.shapes)

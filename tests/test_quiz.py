@@ -13,6 +13,7 @@ from lab.equations import latex_width_em, num, stage_equations
 from lab.passdata import compute_pass
 from lab.quiz import (
     MAX_LEN,
+    TOL_FLOOR,
     QuizState,
     check,
     fingerprint,
@@ -389,3 +390,12 @@ def test_batch_sums_are_written_with_sigma():
         if p.form == "batch" and q.kind in ("dW", "db"):
             assert rf"\sum_{{n=1}}^{{{p.N}}}" in q.solution_tex
             assert q.solution_tex.count(")(") == (p.N if q.kind == "dW" else 0)
+
+
+def test_the_tolerance_adds_the_students_own_rounding_of_the_answer():
+    from lab.quiz.base import tolerance
+    # the operands' worst case, 0.0040, plus 0.0005 for the answer rounded to 3 decimals
+    assert tolerance(0.0040, 0.3) == 0.0045
+    assert tolerance(0.0, 0.3) == TOL_FLOOR  # the floor: about four such roundings
+    # an answer printed as m × 10⁶ (3 decimals on m) is off by up to 0.0005 × 10⁶
+    assert tolerance(0.0, 2.5e6) == pytest.approx(500.0, abs=1e-3)
