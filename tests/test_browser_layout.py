@@ -145,3 +145,50 @@ def test_default_page_at_1024_keeps_the_picture_whole_still_named_and_its_labels
         assert len(tops) == 1, f"the picture moved between stages: tops {sorted(tops)}"
     finally:
         context.close()
+
+
+TRAIN_BOXES = """() => { const p = globalThis.__bpl.player, box = (e) => {
+    const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  const counters = [...p.root.querySelectorAll('.bpl-counters b')];
+  return { net: box(p.el.net), map: box(p.el.map), counters: counters.map(box),
+           counterPx: parseFloat(getComputedStyle(counters[0]).fontSize), scale: p.scale,
+           view: [innerWidth, innerHeight] }; }"""
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 720)])
+def test_presenter_train_tab_fits_with_larger_text_and_takes_its_keys(
+        streamlit_server: str, browser, size) -> None:
+    """The network, the map and the counters on screen; the player's text 1.35 × larger;
+    space plays and pauses, . takes one step."""
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    try:
+        page.goto(f"{streamlit_server}/?presenter=true&tab=Train",
+                  wait_until="domcontentloaded")
+        wait_for_app(page)
+        page.wait_for_function("() => globalThis.__bpl?.player?.shown != null"
+                               " && globalThis.__bplKeys?.handler", timeout=30_000)
+        page.wait_for_timeout(300)  # the player sizes itself in its animation loop
+        m = page.evaluate(TRAIN_BOXES)
+        screenshot(page, f"presenter_{size[0]}x{size[1]}_train")
+        W, H = m["view"]
+        for name in ("net", "map"):
+            x0, y0, x1, y1 = m[name]
+            assert 0 <= x0 and x1 <= W and 0 <= y0 and y1 <= H, (name, m[name], m["view"])
+        assert all(b[3] <= H for b in m["counters"]), m["counters"]
+        assert m["scale"] == 1.35 and m["counterPx"] >= 24 * 1.35 - 0.5, m
+        page.mouse.click(6, size[1] - 6)  # the page itself, no widget
+        page.keyboard.press(" ")  # play
+        page.wait_for_function("() => __bpl.player.running && __bpl.player.shown.step > 20",
+                               timeout=30_000)
+        page.keyboard.press(" ")  # pause, on the frame on screen
+        page.wait_for_function("() => { const p = __bpl.player;"
+                               " return !p.running && !p.settling && p.shown.exact; }",
+                               timeout=30_000)
+        wait_for_app(page)
+        held = page.evaluate("() => __bpl.player.shown.step")
+        page.keyboard.press(".")  # one step
+        page.wait_for_function(f"() => __bpl.player.shown.step === {held + 1}", timeout=30_000)
+        assert page.locator(EXCEPTION).count() == 0
+    finally:
+        context.close()

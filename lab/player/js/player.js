@@ -247,7 +247,9 @@ class Player {
 
   resize() {
     const W = this.el.box?.clientWidth || 900;
-    const side = Math.round(Math.max(220, Math.min(340 * Math.min(this.scale, 1.15), 0.42 * W)));
+    // the network and the map whole on the first screen: no taller than the window below them
+    const room = innerHeight - this.pageTop(this.el.net) - 24;
+    const side = Math.round(Math.max(220, Math.min(340 * Math.min(this.scale, 1.15), 0.42 * W, room)));
     if (this.el.map.style.width !== side + "px") {
       this.el.map.style.width = this.el.map.style.height = side + "px";
       this.el.net.style.height = side + "px";
@@ -264,6 +266,15 @@ class Player {
       this.chartsDirty = true; drawScale(this);
       if (this.shown) { drawNet(this); drawMap(this); }
     }
+  }
+
+  // an element's top on the page, as if scrolled to the top (Streamlit scrolls a container)
+  pageTop(el) {
+    let top = el.getBoundingClientRect().top;
+    for (let n = el.parentNode; n; n = n.parentNode ?? n.host) {
+      if (n.scrollTop) top += n.scrollTop;
+    }
+    return top + scrollY;
   }
 
   renderCounters() {
