@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from browser_util import EXCEPTION, screenshot, wait_for_app
 
+from lab.player.view import GRID
 from lab.player.wire import Format
 from lab.state import Settings, new_lab
 from nncore import ACTIVATIONS, MLP
@@ -254,8 +255,14 @@ def test_js_numbers_equal_nncore(streamlit_server: str, page) -> None:
                A2: Array.from(p.fwd[2]), Y: Array.from(p.fwd[3]), step: p.shown.step }; }""")
     assert got["step"] == lab.trainer.steps
     np.testing.assert_array_equal(np.array(got["theta"]), lab.net.get_flat())
-    # the maps drawn are nncore's forward pass over the grid, to 1e-12
+    # the grid: numpy's linspace over the data's extent, x along a row, y down the rows
+    R, extent = page.evaluate("() => [__bpl.player.R, __bpl.player.extent]")
+    assert (R, extent) == (GRID, lab.data.extent)
+    g = np.linspace(-extent, extent, R)
+    gx, gy = np.meshgrid(g, g)
     P = np.array(got["P"]).reshape(-1, 2)
+    np.testing.assert_array_equal(P, np.column_stack([gx.ravel(), gy.ravel()]))
+    # the maps drawn are nncore's forward pass over the grid, to 1e-12
     fwd = lab.net.forward(P)
     for name, q in (("A1", 1), ("A2", 2), ("Y", 3)):
         js = np.array(got[name]).reshape(fwd.A[q].shape)
