@@ -40,6 +40,8 @@ STEPPER_JS = """() => { const c = document.querySelector('.st-key-lesson');
         return [b.innerText.trim(), r.left >= box.left - 0.5 && r.right <= box.right + 0.5]; });
 }"""
 
+NEXT_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
 
 def _open_lesson(browser):
     context = browser.new_context(viewport=SMALL)
@@ -50,7 +52,12 @@ def _open_lesson(browser):
 def _at_step(page, k: int) -> None:
     page.get_by_text(f"Step {k} of {N_STEPS}: {STEPS[k - 1].title}").wait_for(timeout=30_000)
     wait_for_app(page)
-    page.wait_for_timeout(300)  # KaTeX and Plotly lay out after the elements arrive
+    # KaTeX typesets after the elements arrive: wait for this step's displayed equations
+    # and the equations beside the picture, then for two frames of layout.
+    want = STEPS[k - 1].text.count("$$") // 2
+    page.wait_for_function(f"() => ({WIDE_JS})().length === {want} && ({FIT_JS})().length > 0",
+                           timeout=30_000)
+    page.evaluate(NEXT_FRAMES)
 
 
 def test_every_step_reads_well_at_1024(streamlit_server: str, browser) -> None:
@@ -89,7 +96,7 @@ def test_every_step_reads_well_at_1024(streamlit_server: str, browser) -> None:
             assert overflow <= 1, f"step {k}: the page scrolls sideways by {overflow} px"
             screenshot(page, f"lesson_{k:02d}_text")
             page.locator(".st-key-lesson_chart").scroll_into_view_if_needed()
-            page.wait_for_timeout(200)
+            page.evaluate(NEXT_FRAMES)
             screenshot(page, f"lesson_{k:02d}_view")
             page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')"
                           ".scrollTo(0, 0)")

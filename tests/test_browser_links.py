@@ -47,7 +47,9 @@ def test_copy_link_reproduces_the_screen_in_a_fresh_page(streamlit_server: str, 
         other.wait_for_function("() => document.body.innerText.includes('9/12 ·')",
                                 timeout=60_000)
         wait_for_app(other)
-        other.wait_for_timeout(500)
+        # KaTeX typesets after the elements arrive: wait until as many equations are drawn
+        other.wait_for_function(f"() => ({KATEX_TEXT})().length >= {len(made)}",
+                                timeout=60_000)
         assert other.evaluate(KATEX_TEXT) == made  # the same equations, number for number
         assert other.locator(EXCEPTION).count() == 0
     finally:
