@@ -59,7 +59,8 @@ def test_the_app_runs_from_requirements_txt_alone(cloud_like_server, browser):
         page.goto(cloud_like_server + "/?tab=Train", wait_until="domcontentloaded")
         wait_for_app(page)
         page.get_by_role("button", name="Play").first.click()
-        page.wait_for_timeout(4000)
+        page.wait_for_function("() => (globalThis.__bpl?.player?.shown?.step ?? 0) > 100",
+                               timeout=60_000)  # frames of training on screen
         page.get_by_role("button", name="Pause").first.click()
         # a full rerun writes the steps trained into the address
         page.wait_for_function("() => /[?&]steps=[1-9]/.test(location.search)",
