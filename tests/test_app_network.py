@@ -140,7 +140,8 @@ def test_stage_buttons_stop_at_the_ends():
 
 def test_play_moves_slider_heading_picture_and_equations_together():
     at = run_app()
-    at.toggle(key="play_stages").set_value(True).run()
+    at.button(key="play_stages_button").click().run()
+    assert at.button(key="play_stages_button").label == "Pause"
     import json
     for _ in range(14):
         k = (at.slider(key="stage").value - 1)
@@ -150,7 +151,21 @@ def test_play_moves_slider_heading_picture_and_equations_together():
         assert len(rings) == 11
         at.run()  # one tick of the play timer
     assert (at.slider(key="stage").value - 1) == len(STAGES) - 1
-    assert at.toggle(key="play_stages").value is False  # the last stage ends the play
+    assert at.session_state["play_stages"] is False  # the last stage ends the play
+    assert at.button(key="play_stages_button").label == "Play"
+
+
+def test_pause_stops_the_stage_play_where_it_is():
+    at = run_app()
+    at.button(key="play_stages_button").click().run()
+    at.run()  # a tick of the play timer
+    k = at.slider(key="stage").value
+    assert k > 1
+    at.button(key="play_stages_button").click().run()  # Pause
+    assert at.button(key="play_stages_button").label == "Play"
+    assert at.session_state["play_stages"] is False
+    at.run()  # a late tick: the play stays paused on that stage
+    assert at.slider(key="stage").value == k and heading(at).startswith(f"{k}/12 ·")
 
 
 def test_one_step_uses_the_rows_just_picked_and_reset_restores_them():

@@ -77,6 +77,10 @@ def _stop_playing() -> None:
     st.session_state["play_stages"] = False
 
 
+def _flip_play() -> None:
+    st.session_state["play_stages"] = not st.session_state.get("play_stages", False)
+
+
 def _node_of(asked, p) -> tuple[int, int] | None:
     """The picture's node that shows the asked value: one sample's z, a or δ."""
     if asked is None or asked.kind not in ("z", "a", "delta") or p.N != 1:
@@ -88,7 +92,7 @@ def _node_of(asked, p) -> tuple[int, int] | None:
 def on_key(n: int, name: str) -> None:
     """Presenter mode's keyboard on the step view: ← → step, space plays or pauses."""
     if name == "play":
-        st.session_state["play_stages"] = not st.session_state.get("play_stages", False)
+        _flip_play()
     elif name in ("prev", "next"):
         _move(-1 if name == "prev" else 1, n)
 
@@ -114,7 +118,14 @@ def _stage_view(lab: Lab, view: View, every: float | None, presenter: bool = Fal
                 icon=":material/chevron_left:", help="One stage back (←)")
     c[1].button("Next", key="next_stage", on_click=_move, args=(1, n), width="stretch",
                 icon=":material/chevron_right:", help="One stage forward (→)")
-    c[2].toggle("Play", key="play_stages")
+    # Play is the server's flag, flipped by a button (a click is an event, never a stale
+    # value): a toggle's value comes back with every request from the page, and a timer
+    # tick sent before the page heard of a Pause would start the play again.
+    playing = bool(st.session_state.get("play_stages"))
+    c[2].button("Pause" if playing else "Play", key="play_stages_button", on_click=_flip_play,
+                width="stretch",
+                icon=":material/pause:" if playing else ":material/play_arrow:",
+                help="Move through the stages by themselves (space in presenter mode)")
     pace = st.session_state.get("speed") or list(STAGE_PACES)[1]
     with c[3].popover(f"{STAGE_PACES[pace]:g} s", width="stretch",
                       help="Play: time per stage (the last stage stops the play)"):
