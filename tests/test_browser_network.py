@@ -79,7 +79,7 @@ def test_play_keeps_slider_heading_and_picture_in_step(streamlit_server: str, br
             }
             if (!w.__stopSeen) requestAnimationFrame(tick); };
           requestAnimationFrame(tick); }""", titles)
-        page.locator(".st-key-play_stages_button button").click()
+        page.locator(".st-key-play_stages_button button").first.click()  # (help= draws two)
         page.wait_for_function("() => Object.keys(globalThis.__seen).length >= 5",
                                timeout=120_000)
         page.evaluate("() => { globalThis.__stopSeen = true; }")
