@@ -108,11 +108,17 @@ def count_changes(page, frames: int) -> tuple[int, int]:
 
 
 @pytest.mark.browser
-def test_frames_change_while_playing_and_stop_when_paused(streamlit_server: str, page) -> None:
+def test_frames_change_while_playing_stop_when_paused_and_reset_returns(streamlit_server: str,
+                                                                      page) -> None:
+    """Playing, each frame shows the next snapshot; its counters are nncore's loss and
+    accuracy of the weights drawn (float32 on the wire, no loss sent: the player measures
+    them, to 1e-12). Paused, nothing changes. Reset returns the picture to the initial
+    weights, pixel for pixel."""
     open_train_tab(page, streamlit_server)
     s0 = state(page)
     assert s0["step"] == 0 and s0["mounts"] == 1 and s0["exact"]
     assert page.locator("[data-counter='Epoch']").inner_text() == "0"
+    start = page.evaluate(MAP_HASH)
     play(page)
     page.wait_for_function("() => __bpl.player.shown.step > 100", timeout=30_000)
     changed, frames = count_changes(page, 90)
@@ -120,6 +126,9 @@ def test_frames_change_while_playing_and_stop_when_paused(streamlit_server: str,
     # itself is benchmarks/bench_browser.py's to measure)
     assert changed >= 45, f"only {changed} changed frames of {frames} while playing"
     screenshot(page, "training_playing")
+    got = page.evaluate("""() => { const s = __bpl.player.shown;
+      return { theta: Array.from(s.theta), loss: s.loss, acc: s.acc, exact: !!s.exact,
+               text: __bpl.player.el.counters["Train loss"].textContent }; }""")
     pause(page)
     held = state(page)
     changed, frames = count_changes(page, 60)
@@ -129,6 +138,22 @@ def test_frames_change_while_playing_and_stop_when_paused(streamlit_server: str,
     assert page.locator("[data-counter='Steps']").inner_text() == f"{held['step']:,}"
     assert page.locator(EXCEPTION).count() == 0
     screenshot(page, "training_paused")
+    # the counters of the frame read while playing
+    assert not got["exact"]
+    lab = new_lab(Settings())
+    lab.net.set_flat(np.array(got["theta"]))
+    loss, acc = counters(lab)
+    np.testing.assert_allclose(got["loss"], loss, rtol=1e-12, atol=0)
+    assert got["acc"] == acc
+    assert got["text"] == f"{loss[0]:.4f}"
+    # Reset: the initial weights and the very same picture
+    assert page.evaluate(MAP_HASH) != start
+    press(page, "Reset weights")
+    wait_for_app(page)
+    page.wait_for_function("() => __bpl.player.shown.step === 0", timeout=30_000)
+    s = state(page)
+    np.testing.assert_array_equal(np.array(s["theta"]), MLP((2, 3, 4, 2), "tanh", 0).get_flat())
+    assert page.evaluate(MAP_HASH) == start
 
 
 SHOW_SPY = """() => { const p = globalThis.__bpl.player; const show = p.show.bind(p);
@@ -284,69 +309,7 @@ def test_js_numbers_equal_nncore(streamlit_server: str, page) -> None:
                            [theta.tolist(), pts.ravel().tolist(), act])
         err = np.max(np.abs(np.array(js).reshape(-1, 2) - net.predict(pts)))
         assert err <= 1e-12, (act, err)
-
-
-@pytest.mark.browser
-def test_counters_while_playing_are_nncore_loss_of_the_weights_drawn(streamlit_server: str,
-                                                                      page) -> None:
-    """Snapshots carry float32 weights and no loss: the player measures the weights it
-    draws. Those numbers are nncore's on the same (float32-rounded) weights, to 1e-12."""
-    open_train_tab(page, streamlit_server)
-    press(page, "Reset weights")
-    wait_for_app(page)
-    play(page)
-    page.wait_for_timeout(1500)
-    got = page.evaluate("""() => { const s = __bpl.player.shown;
-      return { theta: Array.from(s.theta), loss: s.loss, acc: s.acc, exact: !!s.exact,
-               text: __bpl.player.el.counters["Train loss"].textContent }; }""")
-    pause(page)
-    assert not got["exact"]
-    lab = new_lab(Settings())
-    lab.net.set_flat(np.array(got["theta"]))
-    loss, acc = counters(lab)
-    np.testing.assert_allclose(got["loss"], loss, rtol=1e-12, atol=0)
-    assert got["acc"] == acc
-    assert got["text"] == f"{loss[0]:.4f}"
-
-
-@pytest.mark.browser
-def test_reset_returns_the_picture_to_the_initial_weights(streamlit_server: str, page) -> None:
-    open_train_tab(page, streamlit_server)
-    press(page, "Reset weights")  # a known start whatever the other tests did
-    wait_for_app(page)
-    page.wait_for_function("() => __bpl.player.shown.step === 0", timeout=30_000)
-    page.wait_for_timeout(300)
-    start = page.evaluate(MAP_HASH)
-    play(page)
-    page.wait_for_timeout(1500)
-    assert page.evaluate(MAP_HASH) != start
-    pause(page)
-    press(page, "Reset weights")
-    wait_for_app(page)
-    page.wait_for_function("() => __bpl.player.shown.step === 0", timeout=30_000)
-    page.wait_for_timeout(300)
-    s = state(page)
-    np.testing.assert_array_equal(np.array(s["theta"]), MLP((2, 3, 4, 2), "tanh", 0).get_flat())
-    assert page.evaluate(MAP_HASH) == start
-
-
-@pytest.mark.browser
-@pytest.mark.parametrize("name", ["xor", "spiral"])
-def test_screenshot_after_3000_steps_of_play(streamlit_server: str, page, name) -> None:
-    open_train_tab(page, f"{streamlit_server}/?dataset={name}&train_speed=3000")
-    play(page)
-    page.wait_for_function("() => __bpl.player.shown.step >= 3000", timeout=60_000)
-    s = state(page)
-    assert np.all(np.isfinite(s["theta"]))
-    screenshot(page, f"train_{name}_3000")
-    page.locator(".bpl").screenshot(path=str(screenshot(page, f"train_{name}_3000")
-                                             .with_name(f"train_{name}_3000_player.png")))
-    pause(page)
-
-
-@pytest.mark.browser
-def test_player_drops_duplicates_and_never_queues_nan(streamlit_server: str, page) -> None:
-    open_train_tab(page, streamlit_server)
+    # the player drops duplicate snapshots and never queues a non-finite one (same page)
     run, stream = page.evaluate("() => [__bpl.player.gen, __bpl.player.stream]")
     f = Format((2, 3, 4, 2))
     snaps = np.zeros(4, f.snapshot)
@@ -363,6 +326,19 @@ def test_player_drops_duplicates_and_never_queues_nan(streamlit_server: str, pag
         p.running = false; p.queue = []; return out; }""", list(raw))
     # first reply: 4 again is a duplicate, 5 is skipped; the resent reply: 3, 4, 4 duplicates
     assert got == {"steps": [3, 4], "dupes": 1 + 3, "skipped": 1 + 1}, got
+
+@pytest.mark.browser
+@pytest.mark.parametrize("name", ["xor", "spiral"])
+def test_screenshot_after_3000_steps_of_play(streamlit_server: str, page, name) -> None:
+    open_train_tab(page, f"{streamlit_server}/?dataset={name}&train_speed=3000")
+    play(page)
+    page.wait_for_function("() => __bpl.player.shown.step >= 3000", timeout=60_000)
+    s = state(page)
+    assert np.all(np.isfinite(s["theta"]))
+    screenshot(page, f"train_{name}_3000")
+    page.locator(".bpl").screenshot(path=str(screenshot(page, f"train_{name}_3000")
+                                             .with_name(f"train_{name}_3000_player.png")))
+    pause(page)
 
 
 @pytest.mark.browser

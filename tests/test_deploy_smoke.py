@@ -32,7 +32,7 @@ def cloud_like_server(tmp_path_factory):
     py = venv / "bin" / "python"
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    r = subprocess.run([str(py), "-m", "pip", "install", "-q", "-r",
+    r = subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-compile", "-r",
                         str(REPO_ROOT / "requirements.txt")], check=False, env=env,
                        capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, f"pip install -r requirements.txt failed:\n{r.stderr[-3000:]}"
