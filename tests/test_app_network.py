@@ -168,6 +168,22 @@ def test_pause_stops_the_stage_play_where_it_is():
     assert at.slider(key="stage").value == k and heading(at).startswith(f"{k}/12 ·")
 
 
+def test_a_late_tick_with_the_stage_before_does_not_stop_the_play_a_move_does():
+    """While playing, a request the page sent before it drew the server's last stage still
+    carries the stage before (a slow server, a timer tick): the play goes on from the
+    server's stage. Moving the slider anywhere else stops the play there."""
+    at = run_app()
+    at.button(key="play_stages_button").click().run()
+    at.run()  # a tick: stage 2 (the page may still say 1)
+    k = at.slider(key="stage").value
+    at.slider(key="stage").set_value(k - 1).run()  # the late request: the stage before
+    assert at.session_state["play_stages"] is True
+    assert at.slider(key="stage").value == k + 1  # this run's tick, from the server's stage
+    at.slider(key="stage").set_value(10).run()  # the user's move
+    assert at.session_state["play_stages"] is False
+    assert at.slider(key="stage").value == 10 and heading(at).startswith("10/12 ·")
+
+
 def test_one_step_uses_the_rows_just_picked_and_reset_restores_them():
     at = run_app()
     at.number_input(key="sample_index").set_value(3).run()

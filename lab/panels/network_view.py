@@ -73,7 +73,16 @@ def _move(delta: int, n: int) -> None:
     st.session_state["play_stages"] = False
 
 
-def _stop_playing() -> None:
+def _on_stage_moved() -> None:
+    """The Stage slider moved: the user's move stops the play. While playing, the page may
+    send a request (the timer's next tick) before it has drawn the stage the server set last:
+    that request still carries the stage before, which is no move of the user's: the
+    server's stage stands and the play goes on."""
+    echo = st.session_state.get("_stage_echo")
+    if (st.session_state.get("play_stages") and echo is not None
+            and st.session_state.get("stage") == echo[0]):
+        st.session_state["stage"] = echo[1]
+        return
     st.session_state["play_stages"] = False
 
 
@@ -109,8 +118,10 @@ def _stage_view(lab: Lab, view: View, every: float | None, presenter: bool = Fal
     n = len(stages)
     if every is not None and st.session_state.get("play_stages"):
         # a tick of the timer: the next stage; the last one ends the play
-        k = min(st.session_state.get("stage", 1) + 1, n)
+        before = st.session_state.get("stage", 1)
+        k = min(before + 1, n)
         st.session_state["stage"] = k
+        st.session_state["_stage_echo"] = (before, k)  # what a late request may still say
         if k == n:
             st.session_state["play_stages"] = False
     c = st.columns([0.85, 0.85, 0.95, 0.9, 2.7], vertical_alignment="center")
@@ -133,7 +144,7 @@ def _stage_view(lab: Lab, view: View, every: float | None, presenter: bool = Fal
                      persist_state="session", label_visibility="collapsed")
     # Stages count from 1, in the URL (?stage=5) as on screen; the heading names the stage.
     k = c[4].slider("Stage", 1, n, key="stage", persist_state="session",
-                    bind="query-params", on_change=_stop_playing, label_visibility="collapsed",
+                    bind="query-params", on_change=_on_stage_moved, label_visibility="collapsed",
                     help="Every equation of backprop, in the order it is computed") - 1
     stage = stages[k]
     p = current_pass(lab, view)
