@@ -3,6 +3,7 @@ tests do not depend on app.py's layout). Downloads are checked through the funct
 make their bytes (tests/test_io.py); here: the buttons, the uploads, their messages, and
 that a bad upload leaves the session exactly as it was."""
 
+import base64
 import json
 
 import numpy as np
@@ -178,3 +179,35 @@ def test_a_good_dataset_replaces_the_data_and_resets_training(app):
     assert lab.using_upload and lab.uploaded[0] == "points.csv"
     assert "Loaded 50 points from points.csv" in app.success[0].value.replace("\\", "")
     assert np.isfinite(lab.net.loss(lab.data.X_train, lab.data.Y_train))
+
+def download_file(at):
+    (el,) = [e for e in at.get("bidi_component") if e.proto.component_name ==
+             "backprop_lab.downloads"]
+    return json.loads(el.proto.json)["file"]
+
+
+def test_a_download_is_sent_again_until_the_page_saved_it(app, monkeypatch):
+    """A click's file rides on the element's data; a rerun that follows at once, before the
+    page drew that data, must not lose it: it is sent again until the page says it saved
+    that file (its nonce), and only then forgotten."""
+    from lab.panels import save_load
+
+    lab = app.session_state["lab"]
+    state = {"downloads": {"get": {"file": "weights", "at": None, "nonce": "n-1"}}}
+    monkeypatch.setattr(save_load.st, "session_state", state)
+    save_load._on_get(lab)  # what the click's rerun does first
+    made = state["_download"]
+    assert made["nonce"] == "n-1" and json.loads(base64.b64decode(made["b64"]))["steps"] == 0
+    monkeypatch.undo()
+    app.session_state["_download"] = made
+    app.run()
+    assert download_file(app) == made
+    app.run()  # another rerun, the page has not saved it yet: sent again
+    assert download_file(app) == made
+    state = {"downloads": {"saved": "n-0"}, "_download": made}  # an older file's saved
+    monkeypatch.setattr(save_load.st, "session_state", state)
+    save_load._on_saved()
+    assert state["_download"] == made
+    state["downloads"] = {"saved": "n-1"}
+    save_load._on_saved()
+    assert "_download" not in state

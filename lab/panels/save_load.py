@@ -56,6 +56,7 @@ export default function ({ data, parentElement, setTriggerValue }) {
     document.body.appendChild(a); a.click(); a.remove();
     setTimeout(() => URL.revokeObjectURL(a.href), 10000);
     globalThis.__bplSaved = { name: f.name, step: f.step, nonce: f.nonce };
+    setTriggerValue("saved", f.nonce);  // the server may forget the file now
   }
 }
 """
@@ -69,7 +70,7 @@ DOWNLOADS_CSS = (
     ".bpl-downloads-said{color:#b71c1c;font-size:.9rem}")
 _DOWNLOADS = st.components.v2.component("backprop_lab.downloads", html=DOWNLOADS_HTML,
                                         css=DOWNLOADS_CSS, js=DOWNLOADS_JS)
-_FILE = "_download"  # the file a click asked for, sent with the rerun's element data once
+_FILE = "_download"  # the file a click asked for, sent with the element's data until saved
 
 UPLOADS = ("upload_weights", "upload_data")
 
@@ -126,6 +127,15 @@ def _on_get(lab: Lab) -> None:
                                "b64": base64.b64encode(raw).decode("ascii")}
 
 
+def _on_saved() -> None:
+    """The page saved the file: forget it. Until then every rerun sends it again (the page
+    saves a nonce once), so a rerun that follows at once, before the page drew the one
+    with the file, cannot lose it."""
+    nonce = (st.session_state.get("downloads") or {}).get("saved")
+    if (st.session_state.get(_FILE) or {}).get("nonce") == nonce:
+        st.session_state.pop(_FILE, None)
+
+
 def save_load_panel(lab: Lab) -> None:
     """The downloads and uploads, one column."""
     t = lab.trainer
@@ -134,8 +144,8 @@ def save_load_panel(lab: Lab) -> None:
                f"{t.epoch}.")
     k = stored_stage_index()
     buttons = [[key, label.format(stage=k + 1)] for key, (label, _, _) in FILES.items()]
-    _DOWNLOADS(key="downloads", data={"buttons": buttons, "file": st.session_state.pop(_FILE, None)},
-               on_get_change=lambda: _on_get(lab))
+    _DOWNLOADS(key="downloads", data={"buttons": buttons, "file": st.session_state.get(_FILE)},
+               on_get_change=lambda: _on_get(lab), on_saved_change=_on_saved)
     st.file_uploader("Load weights (.json)", type=["json"], key="upload_weights",
                      on_change=_on_upload, args=(lab, "upload_weights"),
                      help="A file saved above. Training restarts from its weights at epoch 0 "
