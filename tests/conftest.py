@@ -76,7 +76,10 @@ def _skip_or_fail(reason: str) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Outside CI, mark ``browser`` tests as skipped when the browser cannot run."""
+    """The slow ``browser`` tests first (pytest-xdist's worksteal then ends the run on short
+    tests, which balance the workers); outside CI, mark them as skipped when the browser
+    cannot run."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is None)  # stable
     problem = _browser_problem()
     if problem is None or _in_ci():
         return

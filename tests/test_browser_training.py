@@ -209,7 +209,7 @@ def test_charts_never_run_ahead_of_the_frame_on_screen(streamlit_server: str, pa
     of the screen; the player charts those epochs only when its frames get there."""
     open_train_tab(page, streamlit_server)
     play(page)
-    page.wait_for_timeout(2500)
+    page.wait_for_function("() => __bpl.player.shown.epoch >= 3", timeout=30_000)
     page.get_by_text("Presenter mode").click()  # a full rerun that keeps playing
     wait_for_app(page)
     for _ in range(10):
@@ -230,7 +230,7 @@ def test_player_mounts_once_across_sidebar_changes_and_tab_switches(streamlit_se
     Exactly one animation loop runs."""
     open_train_tab(page, streamlit_server)
     play(page)
-    page.wait_for_timeout(800)
+    page.wait_for_function("() => __bpl.player.shown.step > 50", timeout=30_000)
     choose(page, "Hidden activation", "sigmoid")  # resets the run: still the same element
     page.wait_for_timeout(500)
     assert state(page)["mounts"] == 1
@@ -328,7 +328,7 @@ def test_js_numbers_equal_nncore(streamlit_server: str, page) -> None:
     assert got == {"steps": [3, 4], "dupes": 1 + 3, "skipped": 1 + 1}, got
 
 @pytest.mark.browser
-@pytest.mark.parametrize("name", ["xor", "spiral"])
+@pytest.mark.parametrize("name", ["spiral"])  # the hardest of the sets to learn
 def test_screenshot_after_3000_steps_of_play(streamlit_server: str, page, name) -> None:
     open_train_tab(page, f"{streamlit_server}/?dataset={name}&train_speed=3000")
     play(page)

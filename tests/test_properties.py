@@ -61,7 +61,7 @@ SETTINGS = {
     "suppress_health_check": [HealthCheck.too_slow, HealthCheck.filter_too_much,
                               HealthCheck.data_too_large],
 }
-FEW, SOME, MANY = 40, 100, 250
+FEW, SOME, MANY = 40, 80, 150
 WATCHDOG_SECONDS = 60
 ACTS = list(ACTIVATIONS)
 
