@@ -1,7 +1,7 @@
 """Concurrency against a real ``streamlit run app.py``, through Streamlit's own websocket
 protocol (benchmarks/st_client.py: what a browser tab sends and receives, no browser).
 
-* ``test_concurrent_first_loads``: 3 rounds, each against a *fresh* server (the
+* ``test_concurrent_first_loads``: 2 rounds, each against a *fresh* server (the
   start-up imports race only in a new process: lab/__init__.py imports pandas, pyarrow and
   Plotly once so that a second session's script never sees a partly imported module). In
   each round 10 sessions arrive together (see ``_first_loads``: 10 script runs start at
@@ -15,7 +15,7 @@ protocol (benchmarks/st_client.py: what a browser tab sends and receives, no bro
 
 About 25 s together on 2 cores (a fresh server starts in ~1 s, a round's runs take
 ~1.5-2.5 s). Without lab/__init__.py's start-up imports the race showed in every round, so
-three rounds catch it coming back. Marked ``browser``: they need no browser, but they are slow server tests that
+two rounds catch it coming back. Marked ``browser``: they need no browser, but they are slow server tests that
 run where the browser tests run.
 """
 
@@ -36,7 +36,7 @@ from st_client import Session, cpu_seconds, free_port, serve, stop
 
 pytestmark = pytest.mark.browser
 
-ROUNDS = 3
+ROUNDS = 2
 SESSIONS = 10
 PLAY_SECONDS = 3.0
 ROUND_TIMEOUT = 90.0  # one round's first loads, all of them, at most
