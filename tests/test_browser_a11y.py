@@ -56,6 +56,11 @@ def test_no_critical_or_serious_violation_on_any_tab(streamlit_server: str, brow
             found[tab] = violations(page)
         page.locator(".bpl-ready").wait_for(state="attached", timeout=30_000)
         page.get_by_role("button", name="Play", exact=True).click()
+        # the pointer leaves the button, as a user's does: its help tooltip, shown on
+        # hover, was caught by axe on a busy machine with its text greyed to #7d7d7d
+        # (4.11:1), mid-transition; unloaded it passes, and with the pointer away no
+        # violation in 10 axe runs under three busy loops
+        page.mouse.move(2, 2)
         page.wait_for_function("() => globalThis.__bpl?.player?.running"
                                " && __bpl.player.shown.step > 50", timeout=30_000)
         found["Train, playing"] = violations(page)
