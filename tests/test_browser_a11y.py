@@ -49,11 +49,13 @@ def test_no_critical_or_serious_violation_on_any_tab(streamlit_server: str, brow
     try:
         settled_page(page, f"{streamlit_server}/?{query}")
         found = {"step view": violations(page)}
-        # presenter mode changes sizes, not content: its other tabs are the same pages
+        # presenter mode changes sizes, not content: its other tabs are the same pages, and
+        # its Train tab is checked playing (below), and paused in the default mode's walk
         for tab in ("Train",) if "presenter" in query else ("Lesson", "Gradient check",
                                                              "Derivation", "Train"):
             open_tab(page, tab)
-            found[tab] = violations(page)
+            if "presenter" not in query:
+                found[tab] = violations(page)
         page.locator(".bpl-ready").wait_for(state="attached", timeout=30_000)
         page.get_by_role("button", name="Play", exact=True).click()
         # the pointer leaves the button, as a user's does: its help tooltip, shown on

@@ -95,11 +95,12 @@ def test_every_step_reads_well_at_1024(streamlit_server: str, browser) -> None:
                                      "return m.scrollWidth - m.clientWidth; }")
             assert overflow <= 1, f"step {k}: the page scrolls sideways by {overflow} px"
             screenshot(page, f"lesson_{k:02d}_text")
-            page.locator(".st-key-lesson_chart").scroll_into_view_if_needed()
-            page.evaluate(NEXT_FRAMES)
-            screenshot(page, f"lesson_{k:02d}_view")
-            page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')"
-                          ".scrollTo(0, 0)")
+            if k % 2 or k == N_STEPS:  # the picture below the text, every other step
+                page.locator(".st-key-lesson_chart").scroll_into_view_if_needed()
+                page.evaluate(NEXT_FRAMES)
+                screenshot(page, f"lesson_{k:02d}_view")
+                page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')"
+                              ".scrollTo(0, 0)")
         assert nxt.is_disabled() and not back.is_disabled()
         back.click()
         _at_step(page, N_STEPS - 1)
