@@ -73,7 +73,11 @@ def test_a_walk_through_every_tab_logs_no_warning(own_server, browser) -> None:
         _walk_the_stages(page)
         # ... then of the mini-batch form, from stage 1 again
         page.get_by_text("batch", exact=True).click()
-        page.get_by_role("button", name="Batch: 4 rows from 0").first.wait_for(timeout=30_000)
+        # the radio takes the click (in the page), then the rerun redraws the bar (server)
+        page.wait_for_function("() => [...document.querySelectorAll('input[type=radio]')]"
+                               ".some(r => r.checked && r.closest('label')?.innerText.trim()"
+                               " === 'batch')", timeout=30_000)
+        page.get_by_role("button", name="Batch: 4 rows from 0").first.wait_for(timeout=60_000)
         wait_for_app(page)
         page.locator(".st-key-stage input[type='range']").focus()
         page.keyboard.press("Home")
