@@ -28,7 +28,11 @@ _presenting = st.session_state.get("presenter") or st.query_params.get("presente
 st.set_page_config(page_title="Backprop Lab", page_icon=":material/hub:", layout="wide",
                    initial_sidebar_state="collapsed" if _presenting else "auto")
 # Streamlit's default side padding (5 rem) costs the network picture 160 px at 1280 px.
-st.html("<style>.block-container{padding:3.6rem 1.2rem 2rem 1.2rem}</style>")
+# A help tooltip shows, it never takes a click: Next's sits over the form's "batch", and a
+# click there just after Next went to the tooltip (lost, as long as it faded).
+st.html("<style>.block-container{padding:3.6rem 1.2rem 2rem 1.2rem}"
+        "[role=tooltip],[role=tooltip] *,[data-baseweb=tooltip],[data-baseweb=tooltip] *"
+        "{pointer-events:none !important}</style>")
 with st.sidebar:  # the title lives in the sidebar: the main area starts with the tabs
     st.markdown("## Backprop Lab")
     st.caption("A 2-3-4-2 network (tanh hidden layers, linear outputs, mean squared error) "

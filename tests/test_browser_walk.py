@@ -71,7 +71,15 @@ def test_a_walk_through_every_tab_logs_no_warning(own_server, browser) -> None:
         # Backprop, step by step: every stage of the one-sample form ...
         _text_on_page(page, f"1/{N_STAGES} ·")
         _walk_the_stages(page)
-        # ... then of the mini-batch form, from stage 1 again
+        # ... then of the mini-batch form, from stage 1 again. Next's tooltip (the pointer
+        # is still on Next) sits over "batch": the click must reach the radio all the same
+        page.get_by_role("tooltip").filter(has_text="One stage forward").wait_for(
+            timeout=30_000)
+        at = page.get_by_text("batch", exact=True).bounding_box()
+        hit = page.evaluate("([x, y]) => document.elementFromPoint(x, y)?.closest('label')"
+                            "?.innerText.trim()", [at["x"] + at["width"] / 2,
+                                                   at["y"] + at["height"] / 2])
+        assert hit == "batch", f"a click on 'batch' lands on {hit!r}, not the radio"
         page.get_by_text("batch", exact=True).click()
         # the radio takes the click (in the page), then the rerun redraws the bar (server)
         page.wait_for_function("() => [...document.querySelectorAll('input[type=radio]')]"
