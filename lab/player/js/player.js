@@ -33,7 +33,7 @@ class Player {
     this.settling = 0; this.settleSeq = 0; this.behind = false;
     this.inflight = null; this.seq = 0; this.latency = 0.1; this.retry = RETRY_MS;
     this.frames = 0; this.drawn = 0; this.drawMs = 0; this.dupes = 0; this.requests = 0; this.replies = 0; this.skipped = 0;
-    this.hist = { epoch: [], rows: [] }; this.pendingEpochs = []; this.chartsDirty = true; this.sizeKey = ""; this.colorsAt = 0;
+    this.hist = { epoch: [], rows: [] }; this.pendingEpochs = []; this.chartsDirty = true; this.sizeKey = ""; this.colorsAt = 0; this.roomKey = ""; this.roomAt = 0; this.room = Infinity;
     this.scale = 1; this.setTrigger = null; this.tiles = {}; this.sizes = null;
     bindPointer(this);
     // A click on a tab while playing stops on the frame on screen first, so the tab that
@@ -246,17 +246,20 @@ class Player {
   }
 
   resize() {
-    const W = this.el.box?.clientWidth || 900;
-    // the network and the map whole on the first screen: no taller than the window below them
-    const room = innerHeight - this.pageTop(this.el.net) - 24;
-    const side = Math.round(Math.max(220, Math.min(340 * Math.min(this.scale, 1.15), 0.42 * W, room)));
+    const W = this.el.box?.clientWidth || 900, now = performance.now();
+    // the network and the map whole on the first screen: no taller than the window below
+    // them (measured when the window changes, else once a second: not a layout walk a frame)
+    const win = innerWidth + "x" + innerHeight;
+    if (win !== this.roomKey || now - this.roomAt > 1000) {
+      this.roomKey = win; this.roomAt = now; this.room = innerHeight - this.pageTop(this.el.net) - 24;
+    }
+    const side = Math.round(Math.max(220, Math.min(340 * Math.min(this.scale, 1.15), 0.42 * W, this.room)));
     if (this.el.map.style.width !== side + "px") {
       this.el.map.style.width = this.el.map.style.height = side + "px";
       this.el.net.style.height = side + "px";
       this.el.charts.style.height = Math.round((W >= 900 ? 230 : 420) * this.scale) + "px";
     }
     const key = [this.el.net, this.el.map, this.el.charts].map((c) => c.clientWidth + "x" + c.clientHeight).join() + this.scale;
-    const now = performance.now();
     if (key === this.sizeKey && now - this.colorsAt < 1000) return;
     const changed = key !== this.sizeKey;
     this.sizeKey = key; this.colorsAt = now;
