@@ -113,7 +113,24 @@ def test_a_file_for_another_activation_is_refused_on_screen(app):
     assert snapshot(lab) == before
 
 
-@pytest.mark.parametrize("name", list(BAD_WEIGHTS))
+# One upload per kind of bad file, as the panel meets them: the bytes (empty, not UTF-8,
+# over the size limit), the syntax (not JSON, not CSV), the structure (schema, shapes,
+# settings), the numbers (not finite, too large), and what the data says (one class, a
+# point far out). Every case of each kind is checked byte by byte in tests/test_io.py,
+# through the same parse functions the panel calls; the panel itself shows any refusal
+# the same way, so running all 78 through AppTest again only cost the suite half a minute.
+WEIGHT_KINDS = ["empty", "random bytes", "oversize", "not json", "wrong format", "sizes",
+                "W2 transposed", "settings activation", "negative steps", "NaN", "huge int",
+                "hostile text"]
+DATA_KINDS = ["empty", "random bytes", "oversize", "bad quoting", "header", "too few", "text",
+              "decimal comma", "nan", "far", "one class", "hostile label"]
+
+
+def test_the_kinds_are_cases_of_the_unit_tests():
+    assert set(WEIGHT_KINDS) <= BAD_WEIGHTS.keys() and set(DATA_KINDS) <= BAD_DATA.keys()
+
+
+@pytest.mark.parametrize("name", WEIGHT_KINDS)
 def test_bad_weights_upload_shows_its_message_and_changes_nothing(app, name):
     raw, expected = BAD_WEIGHTS[name]
     lab = app.session_state["lab"]
@@ -129,7 +146,7 @@ def test_bad_weights_upload_shows_its_message_and_changes_nothing(app, name):
     assert snapshot(lab) == before and app.session_state["lab"] is lab
 
 
-@pytest.mark.parametrize("name", list(BAD_DATA))
+@pytest.mark.parametrize("name", DATA_KINDS)
 def test_bad_dataset_upload_shows_its_message_and_changes_nothing(app, name):
     raw, expected = BAD_DATA[name]
     lab = app.session_state["lab"]
