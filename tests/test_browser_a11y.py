@@ -42,8 +42,8 @@ def open_tab(page, name: str) -> None:
 @pytest.mark.parametrize("query", ["form=batch&stage=9", "presenter=true"])
 def test_no_critical_or_serious_violation_on_any_tab(streamlit_server: str, browser,
                                                      query) -> None:
-    """Every tab, as a user opens it (the step view first: a mini-batch at stage 9, or in
-    presenter mode), and the Train tab while training plays."""
+    """Every tab, as a user opens it (the step view first: a mini-batch at stage 9), and in
+    presenter mode the step view and the Train tab while training plays."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     try:
@@ -56,6 +56,12 @@ def test_no_critical_or_serious_violation_on_any_tab(streamlit_server: str, brow
             open_tab(page, tab)
             if "presenter" not in query:
                 found[tab] = violations(page)
+        if "presenter" not in query:
+            # Train playing is checked once, in presenter mode: the same elements and
+            # colours as here, at larger sizes (an axe run on a playing page costs the
+            # suite a busy core for seconds)
+            assert not any(found.values()), {k: v for k, v in found.items() if v}
+            return
         page.locator(".bpl-ready").wait_for(state="attached", timeout=30_000)
         page.get_by_role("button", name="Play", exact=True).click()
         # the pointer leaves the button, as a user's does: its help tooltip, shown on
