@@ -38,9 +38,18 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from st_client import Session, cpu_seconds, rss_mb, serve
 
 
-async def trial(port: int, pid: int, n: int, seconds: float, warmup: float,
-                speed: int | None) -> dict:
-    sessions = [Session(port, speed, seed=i) for i in range(n)]
+async def trial(port: int, pid: int | list[int], n: int, seconds: float, warmup: float,
+                speed: int | None, sticky: bool = False) -> dict:
+    """``n`` sessions against the server (or proxy) on ``port``; the server's CPU is that of
+    the process(es) ``pid``. ``sticky``: each session carries its own route cookie, as
+    browsers behind deploy/serve.py's nginx do."""
+    pids = [pid] if isinstance(pid, int) else list(pid)
+
+    def cpu_seconds_all() -> float:
+        return sum(cpu_seconds(p) for p in pids)
+
+    sessions = [Session(port, speed, seed=i, route=f"s{i}" if sticky else None)
+                for i in range(n)]
     errors = 0
     started = []
     for s in sessions:  # connect one by one, as a class arriving
@@ -57,13 +66,13 @@ async def trial(port: int, pid: int, n: int, seconds: float, warmup: float,
     async def measure_cpu():
         nonlocal c0
         await asyncio.sleep(warmup)
-        c0 = (cpu_seconds(pid), time.monotonic(), [s.bytes for s in started])
+        c0 = (cpu_seconds_all(), time.monotonic(), [s.bytes for s in started])
 
     meter = asyncio.create_task(measure_cpu())
     client0 = time.process_time()
     await asyncio.gather(*(s.play(warmup + seconds, t_measure) for s in started))
     await meter
-    cpu = (cpu_seconds(pid) - c0[0]) / (time.monotonic() - c0[1])
+    cpu = (cpu_seconds_all() - c0[0]) / (time.monotonic() - c0[1])
     client = (time.process_time() - client0) / (warmup + seconds)
     wall = time.monotonic() - c0[1]
     kbs = [(s.bytes - b) / wall / 1e3 for s, b in zip(started, c0[2])]
@@ -72,13 +81,18 @@ async def trial(port: int, pid: int, n: int, seconds: float, warmup: float,
     out = {
         "sessions": n, "started": len(started),
         "snapshots/s": statistics.median(s.snapshots / seconds for s in started),
+        # frames shown: how far the step on screen moved, in snapshots (stride steps each)
+        "worst frames/s": min(((s.steps[1] - s.steps[0]) / s.player.get("stride", 1) / seconds
+                               for s in started), default=0.0),
+        "worst stalls %": max((100 * s.stalls / max(1, s.frames) for s in started),
+                              default=0.0),
         "steps/s": statistics.median((s.steps[1] - s.steps[0]) / seconds for s in started),
         "p95 ms": 1e3 * lat[int(0.95 * (len(lat) - 1))] if lat else float("nan"),
         "max ms": 1e3 * lat[-1] if lat else float("nan"),
         "stalls %": 100 * sum(s.stalls for s in started) / max(1, sum(s.frames for s in started)),
         "KB/s": statistics.median(kbs),
         "server CPU ms/s": cpu * 1e3, "per session ms/s": cpu * 1e3 / max(1, len(started)),
-        "RSS MB": rss_mb(pid),
+        "RSS MB": sum(rss_mb(p) for p in pids),
         "errors": errors + sum(s.errors for s in started),
         "retries": sum(s.retries for s in started),
         "client CPU ms/s": client * 1e3,

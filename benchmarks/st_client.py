@@ -116,8 +116,10 @@ class Session:
     """One simulated browser tab."""
 
     def __init__(self, port: int, speed: int | None = None, query_string: str = "",
-                 seed: int | None = None):
+                 seed: int | None = None, route: str | None = None):
         self.port = port
+        # behind deploy/serve.py's nginx: the cookie that keeps this tab on one worker
+        self.route = route
         self.speed = speed
         # the player's jitter; a seed makes it the same from run to run (bench_load)
         self.rng = random.Random(id(self) if seed is None else seed)
@@ -149,7 +151,9 @@ class Session:
     async def connect(self, timeout: float = 30.0) -> None:
         self.ws = await asyncio.wait_for(websockets.connect(
             f"ws://127.0.0.1:{self.port}/_stcore/stream", subprotocols=["streamlit"],
-            max_size=None, origin=f"http://127.0.0.1:{self.port}"), timeout)
+            max_size=None, origin=f"http://127.0.0.1:{self.port}",
+            additional_headers={"Cookie": f"bpl_route={self.route}"} if self.route else None),
+            timeout)
         self.task = asyncio.create_task(self.reader())
 
     async def send(self, widgets: list, fragment: str = "") -> None:

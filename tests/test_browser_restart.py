@@ -8,6 +8,7 @@ import pytest
 from browser_util import EXCEPTION, free_port, screenshot, start_app, stop_app, wait_for_app
 
 pytestmark = pytest.mark.browser
+APP = "[data-testid=stApp]"
 
 
 def test_a_restart_mid_session_rebuilds_the_session_from_the_address(browser):
@@ -24,11 +25,13 @@ def test_a_restart_mid_session_rebuilds_the_session_from_the_address(browser):
         wait_for_app(page)
         address = page.url
         stop_app(proc)
-        page.wait_for_timeout(1500)  # the page notices the lost connection
+        page.wait_for_selector(f"{APP}:not([data-test-connection-state=CONNECTED])",
+                               state="attached", timeout=30_000)  # the page noticed
         proc = start_app(port)
         # Streamlit's page reconnects by itself; the next interaction runs the script in a
         # new session, which the address rebuilds (and says so)
-        page.wait_for_timeout(3000)
+        page.wait_for_selector(f"{APP}[data-test-connection-state=CONNECTED]",
+                               state="attached", timeout=60_000)
         page.get_by_role("button", name="Step", exact=True).click()
         page.wait_for_function("() => document.body.innerText.includes('replayed to step')",
                                timeout=60_000)
