@@ -41,15 +41,14 @@ from st_client import Session, cpu_seconds, rss_mb, serve
 async def trial(port: int, pid: int | list[int], n: int, seconds: float, warmup: float,
                 speed: int | None, sticky: bool = False) -> dict:
     """``n`` sessions against the server (or proxy) on ``port``; the server's CPU is that of
-    the process(es) ``pid``. ``sticky``: each session carries its own route cookie, as
-    browsers behind deploy/serve.py's nginx do."""
+    the process(es) ``pid``. ``sticky``: each session loads the page first and keeps the
+    cookie it sets, as browsers behind deploy/serve.py's nginx do."""
     pids = [pid] if isinstance(pid, int) else list(pid)
 
     def cpu_seconds_all() -> float:
         return sum(cpu_seconds(p) for p in pids)
 
-    sessions = [Session(port, speed, seed=i, route=f"s{i}" if sticky else None)
-                for i in range(n)]
+    sessions = [Session(port, speed, seed=i, sticky=sticky) for i in range(n)]
     errors = 0
     started = []
     for s in sessions:  # connect one by one, as a class arriving

@@ -116,10 +116,12 @@ class Session:
     """One simulated browser tab."""
 
     def __init__(self, port: int, speed: int | None = None, query_string: str = "",
-                 seed: int | None = None, route: str | None = None):
+                 seed: int | None = None, sticky: bool = False):
         self.port = port
-        # behind deploy/serve.py's nginx: the cookie that keeps this tab on one worker
-        self.route = route
+        # behind deploy/serve.py's nginx: load the page first, as a browser does, and keep
+        # the cookie the WebSocket handshake sets (it keeps this tab on one worker)
+        self.sticky = sticky
+        self.cookie = ""
         self.speed = speed
         # the player's jitter; a seed makes it the same from run to run (bench_load)
         self.rng = random.Random(id(self) if seed is None else seed)
@@ -148,12 +150,21 @@ class Session:
     def errors(self) -> int:
         return len(self.exceptions)
 
+    def _load_page(self) -> None:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=30) as r:
+            r.read()
+
     async def connect(self, timeout: float = 30.0) -> None:
+        if self.sticky:
+            await asyncio.wait_for(asyncio.to_thread(self._load_page), timeout)
         self.ws = await asyncio.wait_for(websockets.connect(
             f"ws://127.0.0.1:{self.port}/_stcore/stream", subprotocols=["streamlit"],
             max_size=None, origin=f"http://127.0.0.1:{self.port}",
-            additional_headers={"Cookie": f"bpl_route={self.route}"} if self.route else None),
+            additional_headers={"Cookie": self.cookie} if self.cookie else None),
             timeout)
+        if self.sticky and not self.cookie:
+            self.cookie = "; ".join(c.split(";")[0] for c in
+                                    self.ws.response.headers.get_all("Set-Cookie"))
         self.task = asyncio.create_task(self.reader())
 
     async def send(self, widgets: list, fragment: str = "") -> None:

@@ -9,7 +9,8 @@ script:
 * starts ``--workers`` Streamlit processes of app.py on free local ports, sharing one cookie
   secret (so an upload's XSRF cookie is good on any of them);
 * writes deploy/nginx.conf.in out with those ports and runs Debian's nginx on it
-  (``apt-get install nginx``): WebSocket upgrade, sticky sessions by cookie (see the file);
+  (``apt-get install nginx``): WebSocket upgrade; a newcomer goes to the worker with the
+  fewest open connections, then a cookie keeps the tab on it (see the file);
 * checks each worker's health every second (``/_stcore/health``) and restarts one that
   exited or has not answered for ``--hung`` seconds. A restarted worker's sessions reconnect
   by themselves and rebuild from their address (the page's link holds the settings and the
@@ -54,13 +55,19 @@ def healthy(url: str, timeout: float = 2.0) -> bool:
 
 def nginx_conf(listen: str, ports: list[int], prefix: Path) -> str:
     """deploy/nginx.conf.in with its fields filled in."""
-    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=2s;"
-                        for p in ports)
+    addr = [f"127.0.0.1:{p}" for p in ports]
+    servers = "\n".join(f"        server {a} max_fails=1 fail_timeout=2s;" for a in addr)
+    workers = "\n".join(
+        f"    upstream bpl_w{i} {{\n        server {a} max_fails=1 fail_timeout=2s;\n"
+        + "".join(f"        server {b} backup;\n" for b in addr if b != a) + "    }"
+        for i, a in enumerate(addr))
+    cookies = "\n".join(f'        "{a}" bpl_w{i};' for i, a in enumerate(addr))
     user = ""
     if os.geteuid() == 0:  # nginx's workers leave root for an unprivileged user
         user = "user nobody nogroup;" if _has_group("nogroup") else "user nobody;"
     return (TEMPLATE.read_text().replace("@PREFIX@", str(prefix)).replace("@LISTEN@", listen)
-            .replace("@SERVERS@", servers).replace("@USER@", user))
+            .replace("@SERVERS@", servers).replace("@WORKER_UPSTREAMS@", workers)
+            .replace("@COOKIE_MAP@", cookies).replace("@USER@", user))
 
 
 def _has_group(name: str) -> bool:

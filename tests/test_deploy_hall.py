@@ -1,5 +1,5 @@
 """The lecture-hall deployment (deploy/serve.py): two app processes behind Debian's nginx,
-one command. Sticky sessions by cookie, the WebSocket through the proxy, a worker that dies
+one command. A class spread evenly and kept sticky by a cookie, the WebSocket through the proxy, a worker that dies
 or hangs restarted by the launcher, and a page whose worker died rebuilt from its address.
 
 Needs nginx: skipped without it, except under CI (``.ci/run`` installs it)."""
@@ -28,7 +28,8 @@ from test_concurrency import run_async
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 APP = "[data-testid=stApp]"
-HUNG = 2.0  # seconds without a health answer before the launcher restarts a worker
+HUNG = 5.0  # seconds without a health answer before the launcher restarts a worker (a loaded
+# machine must not look hung: the other tests here would lose their worker)
 
 
 def _need_nginx() -> None:
@@ -43,15 +44,15 @@ def status(state: Path) -> dict:
 
 
 def get(url: str, cookie: str | None = None) -> tuple[str, str | None]:
-    """(the worker that answered, the route cookie the response set)."""
-    req = urllib.request.Request(url, headers={"Cookie": f"bpl_route={cookie}"} if cookie
+    """(the worker that answered, the worker cookie the response set, if any)."""
+    req = urllib.request.Request(url, headers={"Cookie": f"bpl_worker={cookie}"} if cookie
                                  else {})
     with urllib.request.urlopen(req, timeout=30) as r:
         set_cookie = r.headers.get("Set-Cookie")
-        route = None
-        if set_cookie and set_cookie.startswith("bpl_route="):
-            route = set_cookie.split(";")[0].split("=", 1)[1]
-        return r.headers["X-Backprop-Worker"], route
+        worker = None
+        if set_cookie and set_cookie.startswith("bpl_worker="):
+            worker = set_cookie.split(";")[0].split("=", 1)[1]
+        return r.headers["X-Backprop-Worker"], worker
 
 
 def wait_until(cond, timeout: float, what: str):
@@ -91,26 +92,85 @@ def hall(tmp_path_factory):
                 "zombie" in Path(f"/proc/{w['pid']}/status").read_text()
 
 
-def test_each_browser_sticks_to_one_worker_and_the_class_spreads_over_both(hall):
-    url, state, _ = hall
+def routable(state: Path, url: str) -> None:
+    """Wait until nginx routes to every worker by its cookie (after another test restarted
+    one, nginx skips it for fail_timeout after each failed try)."""
+    for w in status(state)["workers"]:
+        addr = f"127.0.0.1:{w['port']}"
+        wait_until(lambda a=addr: answers(f"http://{a}/_stcore/health")
+                   and get(url + "/_stcore/health", a)[0] == a, 60, f"nginx routing to {addr}")
+
+
+def test_a_tab_sticks_to_the_worker_its_session_opened_on(hall):
+    """The WebSocket's handshake sets the cookie naming the worker that took the session;
+    the tab's later requests (uploads, a reconnect) go there; a cookie naming no worker of
+    this hall (an old one) is replaced."""
+    url, state, port = hall
     ports = {f"127.0.0.1:{w['port']}" for w in status(state)["workers"]}
-    worker, route = get(url + "/")
-    assert worker in ports and route and len(route) == 32, (worker, route)
-    for _ in range(5):  # the page, its scripts, its health checks: one worker
-        w, again = get(url + "/", route)
-        assert w == worker and again is None  # the cookie is set once
-        assert get(url + "/_stcore/health", route)[0] == worker
-    # new visitors go to both (40 of them all to one: 2⁻³⁹ by chance). A worker restarted
-    # by another test is skipped by nginx for fail_timeout (2 s) after its failure.
-    wait_until(lambda: {get(url + "/")[0] for _ in range(40)} == ports, 30,
-               "new visitors spread over both workers")
+    routable(state, url)
+
+    async def open_tab(cookie: str = "") -> Session:
+        s = Session(port, sticky=True)
+        s.cookie = cookie
+        await asyncio.wait_for(s.connect(), 60)
+        await s.close()
+        return s
+
+    tab = run_async(open_tab())
+    worker = tab.cookie.removeprefix("bpl_worker=")
+    assert worker in ports, tab.cookie
+    assert worker == tab.ws.response.headers["X-Backprop-Worker"]
+    for _ in range(5):
+        assert get(url + "/_stcore/health", worker)[0] == worker
+        assert get(url + "/", worker) == (worker, None)  # set once, by the handshake
+    again = run_async(open_tab(tab.cookie))  # a reconnect keeps its worker, no new cookie
+    assert again.ws.response.headers["X-Backprop-Worker"] == worker
+    assert not again.ws.response.headers.get_all("Set-Cookie")
+    stale = run_async(open_tab("bpl_worker=127.0.0.1:1"))
+    assert "bpl_worker=127.0.0.1:" in stale.ws.response.headers["Set-Cookie"]
+    # the page itself may come from any worker
+    wait_until(lambda: {get(url + "/")[0] for _ in range(4)} == ports, 30,
+               "pages served by both workers")
+
+
+def test_a_class_is_spread_evenly(hall):
+    """Tabs that stay open (their WebSockets) are what nginx balances: six tabs split three
+    and three; when the three on one worker close, the next three newcomers all go to it
+    (taking turns instead would have sent one of them to the busier worker)."""
+    url, state, port = hall
+    routable(state, url)
+
+    async def arrive(n: int) -> list[Session]:
+        tabs = [Session(port, sticky=True) for _ in range(n)]
+        for s in tabs:  # one after another, as a class arrives
+            await asyncio.wait_for(s.connect(), 60)
+        return tabs
+
+    async def scenario() -> tuple[list[str], list[str]]:
+        first = await arrive(6)
+        later = []
+        try:
+            leaving = [s for s in first if s.cookie == first[0].cookie]
+            for s in leaving:
+                await s.close()
+            await asyncio.sleep(0.5)  # nginx sees the connections close
+            later = await arrive(3)
+            return [s.cookie for s in first], [s.cookie for s in later]
+        finally:
+            for s in first + later:
+                await s.close()
+
+    first, later = run_async(scenario())
+    ports = [f"bpl_worker=127.0.0.1:{w['port']}" for w in status(state)["workers"]]
+    assert sorted(first.count(p) for p in ports) == [3, 3], first
+    assert later == [first[0]] * 3, (first, later)
 
 
 def test_a_session_plays_through_the_proxy(hall):
     _, _, port = hall
 
     async def play() -> Session:
-        s = Session(port, route="a-student")
+        s = Session(port, sticky=True)
         try:
             await asyncio.wait_for(s.start(), 60)
             await asyncio.wait_for(s.play(2.0), 60)
@@ -159,8 +219,8 @@ def test_a_page_whose_worker_dies_is_rebuilt_from_its_address(hall, browser):
         page.wait_for_function("() => /[?&]steps=[1-9]/.test(location.search)", timeout=30_000)
         wait_for_app(page)
         address = page.url
-        route = next(c["value"] for c in context.cookies() if c["name"] == "bpl_route")
-        worker = get(url + "/_stcore/health", route)[0]
+        worker = next(c["value"] for c in context.cookies() if c["name"] == "bpl_worker")
+        assert get(url + "/_stcore/health", worker)[0] == worker
         before = {f"127.0.0.1:{w['port']}": w for w in status(state)["workers"]}[worker]
         os.kill(before["pid"], signal.SIGKILL)
         page.wait_for_selector(f"{APP}:not([data-test-connection-state=CONNECTED])",
