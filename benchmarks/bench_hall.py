@@ -5,10 +5,11 @@ Run:  python benchmarks/bench_hall.py [--workers 1 2] [--start 30 50] [--step 10
 
 Each trial starts deploy/serve.py's hall afresh (nginx and N workers), then drives
 ``sessions`` clients through the proxy exactly as bench_load.py does (Streamlit's websocket
-protocol, each client playing as player.js; benchmarks/st_client.py), each with its own
-route cookie as a browser has. A trial *holds* when it meets the lecture-hall budget:
-every session shows ≥ 50 new frames/s, pull latency p95 ≤ 500 ms, stalls (frames due with
-nothing new to show) ≤ 5 % of all frames, no error. Per worker count the sessions rise by ``--step`` from ``--start``
+protocol, each client playing as player.js; benchmarks/st_client.py), each loading the page
+first and keeping the cookie its WebSocket handshake sets, as a browser does. A trial
+*holds* when it meets the lecture-hall budget: every session shows ≥ 50 new frames/s, pull
+latency p95 ≤ 500 ms, stalls (frames due with nothing new to show) ≤ 5 % of all frames, no
+error. Per worker count the sessions rise by ``--step`` from ``--start``
 until a trial fails; the capacity of a repeat is the last count that held. Reported: every
 trial, then per worker count the median capacity over repeats (with the spread) and the
 ratio of two workers to one. The load client runs on the same 2 cores; its CPU is
