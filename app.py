@@ -16,6 +16,7 @@ from lab.panels.presenter import presenter_keys, presenter_style, presenter_togg
 from lab.panels.save_load import save_load_panel
 from lab.panels.sidebar import sidebar
 from lab.panels.training import player_panel, training_panel
+from lab.runtime import freeze_long_lived_objects
 from lab.training import pause
 
 DERIVATION = Path(__file__).parent / "docs" / "backprop.md"
@@ -76,3 +77,4 @@ if doc_tab.open:
 # below the tabs: mounted once, hidden on other tabs
 player_panel(lab, train_tab.open, 1.35 if presenter else 1.0)
 settle_link(lab)
+freeze_long_lived_objects()  # short garbage collections (lab/runtime.py)
