@@ -22,6 +22,7 @@ script:
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
 import secrets
@@ -53,19 +54,20 @@ def healthy(url: str, timeout: float = 2.0) -> bool:
         return False
 
 
-def nginx_conf(listen: str, ports: list[int], prefix: Path) -> str:
+def nginx_conf(listen: str, ports: list[int], prefix: Path, temp: Path) -> str:
     """deploy/nginx.conf.in with its fields filled in."""
     addr = [f"127.0.0.1:{p}" for p in ports]
-    servers = "\n".join(f"        server {a} max_fails=1 fail_timeout=2s;" for a in addr)
+    servers = "\n".join(f"        server {a} max_fails=0;" for a in addr)
     workers = "\n".join(
-        f"    upstream bpl_w{i} {{\n        server {a} max_fails=1 fail_timeout=2s;\n"
+        f"    upstream bpl_w{i} {{\n        server {a} max_fails=0;\n"
         + "".join(f"        server {b} backup;\n" for b in addr if b != a) + "    }"
         for i, a in enumerate(addr))
     cookies = "\n".join(f'        "{a}" bpl_w{i};' for i, a in enumerate(addr))
     user = ""
     if os.geteuid() == 0:  # nginx's workers leave root for an unprivileged user
         user = "user nobody nogroup;" if _has_group("nogroup") else "user nobody;"
-    return (TEMPLATE.read_text().replace("@PREFIX@", str(prefix)).replace("@LISTEN@", listen)
+    return (TEMPLATE.read_text().replace("@PREFIX@", str(prefix)).replace("@TEMP@", str(temp))
+            .replace("@LISTEN@", listen)
             .replace("@SERVERS@", servers).replace("@WORKER_UPSTREAMS@", workers)
             .replace("@COOKIE_MAP@", cookies).replace("@USER@", user))
 
@@ -79,6 +81,17 @@ def _has_group(name: str) -> bool:
         return False
 
 
+def _die_with_parent() -> None:
+    """In a child, before exec: SIGTERM when this launcher dies, even by SIGKILL (Linux's
+    PR_SET_PDEATHSIG), so no worker or nginx outlives it. (It fires when the thread that
+    started the child ends: start them from the main thread, as main() does. One
+    async-signal-safe call, so the preexec_fn hazard with threads does not apply.)"""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+
+
+BOOT = 120.0  # seconds a (re)started worker has to answer its first health check
+
+
 class Worker:
     """One ``streamlit run app.py`` on a fixed local port (kept across restarts)."""
 
@@ -88,6 +101,8 @@ class Worker:
         self.proc: subprocess.Popen | None = None
         self.restarts = 0
         self.unanswered_since: float | None = None
+        self.started_at = 0.0
+        self.answered = False  # since its last start (until then it is booting, not hung)
 
     @property
     def url(self) -> str:
@@ -100,14 +115,22 @@ class Worker:
              f"--server.port={self.port}", "--server.address=127.0.0.1",
              "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
             cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 (one prctl call; see there)
             # (Streamlit takes its cookie secret from the environment, not a flag)
             env={**os.environ, "PYTHONUNBUFFERED": "1",
                  "STREAMLIT_SERVER_COOKIE_SECRET": self.secret})
         log.close()
-        self.unanswered_since = None
+        self.unanswered_since, self.answered = None, False
+        self.started_at = time.monotonic()
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 10.0, *, kill: bool = False) -> None:
+        """SIGTERM and wait (SIGKILL after ``timeout``); ``kill``: SIGKILL at once (a hung
+        or stopped process would not act on SIGTERM)."""
         if self.proc is None or self.proc.poll() is not None:
+            return
+        if kill:
+            self.proc.kill()
+            self.proc.wait()
             return
         self.proc.terminate()
         try:
@@ -123,7 +146,10 @@ class Hall:
         self.host, self.port, self.dir, self.nginx_bin, self.hung = host, port, state_dir, \
             nginx, hung
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.dir.chmod(0o755)  # nginx's unprivileged workers read under it
+        # nginx's unprivileged workers buffer uploads in its temp paths: a directory of
+        # their own under /tmp (the state dir's parents may be closed to them)
+        self.temp = Path(tempfile.mkdtemp(prefix="backprop-lab-nginx-"))
+        self.temp.chmod(0o755)
         secret = secrets.token_urlsafe(32)
         self.workers = [Worker(i, free_port(), secret, self.dir) for i in range(workers)]
         self.nginx: subprocess.Popen | None = None
@@ -131,22 +157,20 @@ class Hall:
 
     @property
     def url(self) -> str:
-        return f"http://{'127.0.0.1' if self.host in ('0.0.0.0', '::') else self.host}:{self.port}"
+        return f"http://{'127.0.0.1' if self.host == '0.0.0.0' else self.host}:{self.port}"
 
     def start(self, timeout: float = 120.0) -> None:
         for w in self.workers:
             w.start()
         conf = self.dir / "nginx.conf"
-        host = self.host if ":" not in self.host else f"[{self.host}]"  # IPv6
-        listen = f"{host}:{self.port}"
-        conf.write_text(nginx_conf(listen, [w.port for w in self.workers], self.dir))
+        listen = f"{self.host}:{self.port}"
+        conf.write_text(nginx_conf(listen, [w.port for w in self.workers], self.dir, self.temp))
+        self.conf = conf
         test = subprocess.run([self.nginx_bin, "-t", "-q", "-p", str(self.dir), "-c",
                                str(conf)], check=False, capture_output=True, text=True)
         if test.returncode:
             raise RuntimeError(f"nginx refused {conf}:\n{test.stderr}")
-        self.nginx = subprocess.Popen(
-            [self.nginx_bin, "-p", str(self.dir), "-c", str(conf), "-g", "daemon off;"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        self.start_nginx()
         deadline = time.monotonic() + timeout
         while not all(healthy(w.url + "/_stcore/health") for w in self.workers):
             self._check_processes()
@@ -161,6 +185,12 @@ class Hall:
             time.sleep(0.1)
         self.write_status()
 
+    def start_nginx(self) -> None:
+        self.nginx = subprocess.Popen(
+            [self.nginx_bin, "-p", str(self.dir), "-c", str(self.conf), "-g", "daemon off;"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent)  # noqa: PLW1509
+
     def _check_processes(self) -> None:
         for w in self.workers:
             if w.proc.poll() is not None:
@@ -171,20 +201,24 @@ class Hall:
         """One round of health checks; restarts what needs it. Returns what it did."""
         said = []
         if self.nginx.poll() is not None:
-            raise RuntimeError(f"nginx exited with code {self.nginx.returncode}")
+            said.append(f"nginx exited with code {self.nginx.returncode}: restarted")
+            self.start_nginx()
         now = time.monotonic()
         for w in self.workers:
             why = None
             if w.proc.poll() is not None:
                 why = f"exited with code {w.proc.returncode}"
             elif healthy(w.url + "/_stcore/health"):
-                w.unanswered_since = None
+                w.unanswered_since, w.answered = None, True
+            elif not w.answered:  # booting
+                if now - w.started_at >= BOOT:
+                    why = f"did not answer within {BOOT:.0f} s of starting"
             else:
                 w.unanswered_since = w.unanswered_since or now
                 if now - w.unanswered_since >= self.hung:
                     why = f"has not answered its health check for {self.hung:.0f} s"
             if why:
-                w.stop()
+                w.stop(kill=True)
                 w.start()
                 w.restarts += 1
                 said.append(f"worker {w.index} (port {w.port}) {why}: restarted")
@@ -201,6 +235,8 @@ class Hall:
         tmp.replace(self.dir / "status.json")
 
     def stop(self) -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C must not cut the cleanup
         self.stopping = True
         if self.nginx is not None and self.nginx.poll() is None:
             self.nginx.send_signal(signal.SIGQUIT)  # graceful: open connections finish
@@ -211,6 +247,7 @@ class Hall:
                 self.nginx.wait()
         for w in self.workers:
             w.stop()
+        shutil.rmtree(self.temp, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -230,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if not 1 <= args.workers <= 64:
         ap.error(f"--workers must be 1 … 64, got {args.workers}")
+    if ":" in args.host:
+        ap.error("--host takes an IPv4 address or a name (0.0.0.0: every interface)")
     if not Path(args.nginx).exists():
         ap.error(f"nginx not found at {args.nginx}: install it (apt-get install nginx)")
     own_dir = args.state_dir is None
@@ -239,7 +278,8 @@ def main(argv: list[str] | None = None) -> int:
     def on_signal(signum, frame):
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, on_signal)
+    for sig in (signal.SIGTERM, signal.SIGHUP):  # (a closed terminal sends SIGHUP)
+        signal.signal(sig, on_signal)
     try:
         hall.start()
         print(f"Backprop Lab: {hall.url}  ({args.workers} workers behind nginx; "

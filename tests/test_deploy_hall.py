@@ -122,10 +122,10 @@ def test_a_tab_sticks_to_the_worker_its_session_opened_on(hall):
     assert worker == tab.ws.response.headers["X-Backprop-Worker"]
     for _ in range(5):
         assert get(url + "/_stcore/health", worker)[0] == worker
-        assert get(url + "/", worker) == (worker, None)  # set once, by the handshake
-    again = run_async(open_tab(tab.cookie))  # a reconnect keeps its worker, no new cookie
+        assert get(url + "/", worker) == (worker, None)  # set by the handshake only
+    again = run_async(open_tab(tab.cookie))  # a reconnect keeps its worker
     assert again.ws.response.headers["X-Backprop-Worker"] == worker
-    assert not again.ws.response.headers.get_all("Set-Cookie")
+    assert again.ws.response.headers["Set-Cookie"].startswith(f"bpl_worker={worker};")
     stale = run_async(open_tab("bpl_worker=127.0.0.1:1"))
     assert "bpl_worker=127.0.0.1:" in stale.ws.response.headers["Set-Cookie"]
     # the page itself may come from any worker
