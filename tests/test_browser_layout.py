@@ -171,7 +171,13 @@ def test_presenter_train_tab_fits_with_larger_text_and_takes_its_keys(
         wait_for_app(page)
         page.wait_for_function("() => globalThis.__bpl?.player?.shown != null"
                                " && globalThis.__bplKeys?.handler", timeout=30_000)
-        page.wait_for_timeout(300)  # the player sizes itself in its animation loop
+        # the player sizes itself in its animation loop, to the room below the picture:
+        # wait for it to have measured the room where the picture is now
+        page.wait_for_function("""() => { const p = __bpl.player, n = p.el.net;
+            return p.roomKey.endsWith('@' + Math.round(n.getBoundingClientRect().top))
+                && p.room === innerHeight - p.pageTop(n) - 24
+                && p.el.map.style.width !== ''; }""", timeout=30_000)
+        page.wait_for_function("() => new Promise((r) => requestAnimationFrame(() => r(true)))")
         m = page.evaluate(TRAIN_BOXES)
         screenshot(page, f"presenter_{size[0]}x{size[1]}_train")
         W, H = m["view"]

@@ -412,7 +412,12 @@ def test_projector_size_layout_fits_both_themes(request, browser, theme) -> None
         open_train_tab(page, url)
         press(page, "Step epoch")
         wait_for_app(page)
-        page.wait_for_timeout(500)  # a few frames: the player sizes itself in its rAF loop
+        # the player sizes itself in its animation loop: wait for it to have measured the
+        # room where the picture is now, then one more frame
+        page.wait_for_function("""() => { const p = __bpl.player, n = p.el.net;
+            return p.roomKey.endsWith('@' + Math.round(n.getBoundingClientRect().top))
+                && p.el.map.style.width !== ''; }""", timeout=30_000)
+        page.wait_for_function("() => new Promise((r) => requestAnimationFrame(() => r(true)))")
         box = page.evaluate("""() => { const p = __bpl.player, b = p.root.querySelector('.bpl');
             const n = p.el.net.getBoundingClientRect(), m = p.el.map.getBoundingClientRect();
             const small = Math.min(...[...b.querySelectorAll('*')].filter((e) => e.textContent.trim()

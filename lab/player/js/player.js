@@ -248,8 +248,9 @@ class Player {
   resize() {
     const W = this.el.box?.clientWidth || 900, now = performance.now();
     // the network and the map whole on the first screen: no taller than the window below
-    // them (measured when the window changes, else once a second: not a layout walk a frame)
-    const win = innerWidth + "x" + innerHeight;
+    // them (measured when the window or the picture's place on screen changes, and once a
+    // second; the ancestors' scroll walk only then, not every frame)
+    const win = innerWidth + "x" + innerHeight + "@" + Math.round(this.el.net.getBoundingClientRect().top);
     if (win !== this.roomKey || now - this.roomAt > 1000) {
       this.roomKey = win; this.roomAt = now; this.room = innerHeight - this.pageTop(this.el.net) - 24;
     }
