@@ -119,8 +119,13 @@ def test_a_setting_changed_while_playing_applies_from_the_frame_on_screen(
     page = context.new_page()
     try:
         open_playing(page, streamlit_server + "/?tab=Train&dataset=circles")
-        page.get_by_role("slider", name="Learning rate γ").focus()
+        wait_for_app(page)  # no full rerun under way: the slider stays the element focused
+        slider = page.get_by_role("slider", name="Learning rate γ")
+        slider.focus()
         page.keyboard.press("ArrowRight")  # learning rate 0.1 → 0.3, while playing
+        # (one clean-clone run timed out below with no sign whether the key arrived)
+        page.wait_for_function("e => e.getAttribute('aria-valuetext') === '0.3'",
+                               arg=slider.element_handle(), timeout=30_000)
         page.wait_for_function("() => __bpl.player.restartedAt != null", timeout=30_000)
         start = page.evaluate("() => __bpl.player.restartedAt")
         page.wait_for_function(f"() => __bpl.player.shown.step > {start + 200}", timeout=30_000)

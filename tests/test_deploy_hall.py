@@ -133,6 +133,12 @@ def test_a_tab_sticks_to_the_worker_its_session_opened_on(hall):
                "pages served by both workers")
 
 
+def open_connections(url: str) -> int:
+    """nginx's count of open client connections (stub_status; this request included)."""
+    with urllib.request.urlopen(url + "/_bpl/nginx_status", timeout=30) as r:
+        return int(r.read().decode().split("Active connections:")[1].split()[0])
+
+
 def test_a_class_is_spread_evenly(hall):
     """Tabs that stay open (their WebSockets) are what nginx balances: six tabs split three
     and three; when the three on one worker close, the next three newcomers all go to it
@@ -151,9 +157,13 @@ def test_a_class_is_spread_evenly(hall):
         later = []
         try:
             leaving = [s for s in first if s.cookie == first[0].cookie]
+            before = await asyncio.to_thread(open_connections, url)
             for s in leaving:
                 await s.close()
-            await asyncio.sleep(0.5)  # nginx sees the connections close
+            for _ in range(300):  # until nginx has seen them close (its stub_status)
+                if await asyncio.to_thread(open_connections, url) <= before - len(leaving):
+                    break
+                await asyncio.sleep(0.02)
             later = await arrive(3)
             return [s.cookie for s in first], [s.cookie for s in later]
         finally:
