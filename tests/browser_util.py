@@ -94,3 +94,44 @@ def stop_app(proc: subprocess.Popen, timeout: float = 10.0) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+APP = "[data-testid=stApp]"
+
+
+def train_an_epoch(page, url: str) -> str:
+    """Open the Train tab at ``url`` (moons), press Step epoch, and return the address the
+    steps were written into."""
+    page.goto(f"{url}/?dataset=moons&tab=Train", wait_until="domcontentloaded")
+    wait_for_app(page)
+    page.get_by_role("button", name="Step epoch").click()
+    page.wait_for_function("() => /[?&]steps=[1-9]/.test(location.search)", timeout=30_000)
+    wait_for_app(page)
+    return page.url
+
+
+def wait_disconnected(page) -> None:
+    """Until the page has noticed its server is gone."""
+    page.wait_for_selector(f"{APP}:not([data-test-connection-state=CONNECTED])",
+                           state="attached", timeout=30_000)
+
+
+def check_rebuilt_from(page, address: str) -> None:
+    """After the page's server went away and one answers again: the page reconnects by
+    itself; its next interaction runs in a new session that its address rebuilds (and says
+    so), on the same address and tab, and training goes on from the steps it held."""
+    page.wait_for_selector(f"{APP}[data-test-connection-state=CONNECTED]",
+                           state="attached", timeout=60_000)
+    page.get_by_role("button", name="Step", exact=True).click()
+    page.wait_for_function("() => document.body.innerText.includes('replayed to step')",
+                           timeout=60_000)
+    wait_for_app(page)
+    assert page.locator(EXCEPTION).count() == 0
+    assert page.url == address
+    assert page.get_by_role("tab", selected=True).inner_text().strip() == "Train"
+    steps = int(address.split("steps=")[1].split("&")[0])
+    page.get_by_role("button", name="Step", exact=True).click()  # and it goes on
+    page.wait_for_function("n => location.search.includes('steps=' + n)", arg=steps + 1,
+                           timeout=30_000)
+    wait_for_app(page)
+    assert page.locator(EXCEPTION).count() == 0

@@ -19,7 +19,15 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from browser_util import EXCEPTION, REPO_ROOT, free_port, wait_for_app
+from browser_util import (
+    REPO_ROOT,
+    check_rebuilt_from,
+    free_port,
+    healthy,
+    screenshot,
+    train_an_epoch,
+    wait_disconnected,
+)
 from conftest import _in_ci
 
 sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
@@ -27,7 +35,6 @@ from st_client import Session
 from test_concurrency import run_async
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-APP = "[data-testid=stApp]"
 HUNG = 5.0  # seconds without a health answer before the launcher restarts a worker (a loaded
 # machine must not look hung: the other tests here would lose their worker)
 
@@ -97,7 +104,7 @@ def routable(state: Path, url: str) -> None:
     one, nginx skips it for fail_timeout after each failed try)."""
     for w in status(state)["workers"]:
         addr = f"127.0.0.1:{w['port']}"
-        wait_until(lambda a=addr: answers(f"http://{a}/_stcore/health")
+        wait_until(lambda a=addr: healthy(f"http://{a}")
                    and get(url + "/_stcore/health", a)[0] == a, 60, f"nginx routing to {addr}")
 
 
@@ -205,16 +212,8 @@ def test_a_hung_worker_is_restarted(hall):
             os.kill(w["pid"], signal.SIGCONT)
     new = status(state)["workers"][1]
     assert new["pid"] != w["pid"] and new["port"] == w["port"]
-    wait_until(lambda: answers(f"http://127.0.0.1:{new['port']}/_stcore/health"), 60,
+    wait_until(lambda: healthy(f"http://127.0.0.1:{new['port']}"), 60,
                "the new worker's health check")
-
-
-def answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as r:
-            return r.read() == b"ok"
-    except OSError:
-        return False
 
 
 @pytest.mark.browser
@@ -223,32 +222,15 @@ def test_a_page_whose_worker_dies_is_rebuilt_from_its_address(hall, browser):
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     try:
-        page.goto(f"{url}/?dataset=moons&tab=Train", wait_until="domcontentloaded")
-        wait_for_app(page)
-        page.get_by_role("button", name="Step epoch").click()
-        page.wait_for_function("() => /[?&]steps=[1-9]/.test(location.search)", timeout=30_000)
-        wait_for_app(page)
-        address = page.url
+        address = train_an_epoch(page, url)
         worker = next(c["value"] for c in context.cookies() if c["name"] == "bpl_worker")
         assert get(url + "/_stcore/health", worker)[0] == worker
         before = {f"127.0.0.1:{w['port']}": w for w in status(state)["workers"]}[worker]
         os.kill(before["pid"], signal.SIGKILL)
-        page.wait_for_selector(f"{APP}:not([data-test-connection-state=CONNECTED])",
-                               state="attached", timeout=30_000)  # the page noticed
+        wait_disconnected(page)
         wait_until(lambda: status(state)["workers"][before["index"]]["restarts"]
                    > before["restarts"], 60, "the launcher to restart the killed worker")
-        # the page reconnects by itself (to whichever worker answers); its next
-        # interaction runs in a new session that its address rebuilds, and says so
-        page.wait_for_selector(f"{APP}[data-test-connection-state=CONNECTED]",
-                               state="attached", timeout=60_000)
-        page.get_by_role("button", name="Step", exact=True).click()
-        page.wait_for_function("() => document.body.innerText.includes('replayed to step')",
-                               timeout=60_000)
-        wait_for_app(page)
-        assert page.locator(EXCEPTION).count() == 0 and page.url == address
-        steps = int(address.split("steps=")[1].split("&")[0])
-        page.get_by_role("button", name="Step", exact=True).click()  # and it goes on
-        page.wait_for_function("n => location.search.includes('steps=' + n)", arg=steps + 1,
-                               timeout=30_000)
+        check_rebuilt_from(page, address)  # (on whichever worker the page reconnected to)
+        screenshot(page, "hall_after_worker_killed")
     finally:
         context.close()
