@@ -7,6 +7,7 @@
 """
 
 from . import datasets
+from ._lockstep import trace_many
 from .activations import ACTIVATIONS, Activation, get_activation
 from .gradcheck import GradientCheck, GradRow, gradient_check, relative_error
 from .mlp import MLP, Forward, Gradients, SampleForward, SampleGradients
@@ -44,5 +45,6 @@ __all__ = [
     "gradient_check",
     "relative_error",
     "sgd_update",
+    "trace_many",
     "train",
 ]

@@ -35,23 +35,30 @@ class FusedSGD:
         self.sizes = sizes
         self.act = act
         self.L = len(sizes) - 1
-        shapes = [(m + 1, n) for m, n in itertools.pairwise(sizes)]
-        total = sum(r * c for r, c in shapes)
-        self.theta = np.zeros(total)
-        self.grad = np.zeros(total)
-        self.vel = np.zeros(total)
-        self._theta_prev = np.zeros(total)
-        self._vel_prev = np.zeros(total)
+        self.shapes = [(m + 1, n) for m, n in itertools.pairwise(sizes)]
+        total = sum(r * c for r, c in self.shapes)
         self._tmp = np.zeros(total)
+        self._bind(*(np.zeros(total) for _ in range(5)))
+        self._bufs: dict[object, dict] = {}
+        self._is_tanh = act.name == "tanh"
+
+    def _bind(self, theta, grad, vel, theta_prev, vel_prev) -> None:
+        """Keep θ, ∇, v and the rollback point in these flat arrays (each contiguous, of
+        θ's size): the per-layer blocks become views into them. Training many networks
+        in one pass (_lockstep.py) binds each to a row of its stacked arrays."""
+        self.theta, self.grad, self.vel = theta, grad, vel
+        self._theta_prev, self._vel_prev = theta_prev, vel_prev
         self.Wt, self.Gt, self.WT = [], [], []
         i = 0
-        for r, c in shapes:
+        for r, c in self.shapes:
             self.Wt.append(self.theta[i:i + r * c].reshape(r, c))
             self.Gt.append(self.grad[i:i + r * c].reshape(r, c))
             self.WT.append(self.Wt[-1][:-1].T)  # W^(q) itself, a view, for Δ^(q) W^(q)
             i += r * c
-        self._bufs: dict[object, dict] = {}
-        self._is_tanh = act.name == "tanh"
+
+    def arrays(self) -> tuple:
+        """(θ, ∇, v, θ before the last update, v before it): what :meth:`_bind` takes."""
+        return self.theta, self.grad, self.vel, self._theta_prev, self._vel_prev
 
     # ------------------------------------------------------------ parameters
     def load(self, net: MLP) -> None:

@@ -60,16 +60,29 @@ class Stepper:
 
     def _take_step(self, buf: dict) -> None:
         """θ ← θ − γ v with the gradient just computed; advance the counters."""
+        self._will_update()
+        self._f.update(self._lr, self._momentum)
+        self._advance(buf["idx"])
+
+    def _will_update(self) -> None:
+        """Before an update: the counters it can be undone to."""
         self._undo = (self.steps, self.epoch, self._pos, self.last_batch)
         self._given = False
-        self._f.update(self._lr, self._momentum)
-        self.last_batch = self._perm[buf["idx"]]
-        self._pos += buf["N"]
+
+    def _advance(self, rows: slice, evaluate: bool = True) -> bool:
+        """After the update on the mini-batch ``rows``: count the step; an epoch that ends
+        is evaluated (and may stop training), unless ``evaluate`` is False: then the
+        caller passes its metrics to :meth:`_epoch_measured`. Returns whether it ended."""
+        self.last_batch = self._perm[rows]
+        self._pos += rows.stop - rows.start
         self.steps += 1
         if self._pos >= self.X.shape[0]:
             self._pos = 0
             self.epoch += 1
-            self._end_epoch()
+            if evaluate:
+                self._end_epoch()
+            return True
+        return False
 
     def _steps_until(self, until_epoch: int) -> int:
         """Steps until the end of epoch ``until_epoch`` (≥ the current one), at the
@@ -119,7 +132,11 @@ class Stepper:
         return [float(np.mean(act.dsigma(z) < limit)) for z in buf["Z"][:-1]]
 
     def _end_epoch(self) -> None:
-        m = self._evaluate()
+        self._epoch_measured(self._evaluate())
+
+    def _epoch_measured(self, m: dict) -> None:
+        """An epoch ended with the metrics ``m`` (:meth:`_evaluate`'s): stop if its loss
+        blew up, else record them."""
         if not m["train_loss"] <= self._loss_limit:
             self._stop(m["train_loss"], "the whole training set")
             return
