@@ -39,24 +39,37 @@ from st_client import Session, cpu_seconds, rss_mb, serve
 
 
 async def trial(port: int, pid: int | list[int], n: int, seconds: float, warmup: float,
-                speed: int | None, sticky: bool = False) -> dict:
+                speed: int | None, sticky: bool = False, route: bool = True) -> dict:
     """``n`` sessions against the server (or proxy) on ``port``; the server's CPU is that of
     the process(es) ``pid``. ``sticky``: each session loads the page first and keeps the
-    cookie it sets, as browsers behind deploy/serve.py's nginx do."""
+    cookie it sets, as browsers behind deploy/serve.py's nginx do. ``route``: pulls over
+    the pull route as player.js (False: every pull through the feed, a fragment rerun)."""
     pids = [pid] if isinstance(pid, int) else list(pid)
 
     def cpu_seconds_all() -> float:
         return sum(cpu_seconds(p) for p in pids)
 
-    sessions = [Session(port, speed, seed=i, sticky=sticky) for i in range(n)]
+    sessions = [Session(port, speed, seed=i, sticky=sticky, route=route) for i in range(n)]
     errors = 0
-    started = []
-    for s in sessions:  # connect one by one, as a class arriving
+    arrived, started = [], []
+    for s in sessions:  # open the page one by one, as a class arriving
         try:
-            await s.start()
-            started.append(s)
+            await s.arrive()
+            arrived.append(s)
         except (OSError, TimeoutError, KeyError, websockets.WebSocketException):
             errors += 1  # refused, timed out, or the page lacked the Train tab's elements
+
+    async def play(s):  # then everyone presses Play at the same moment
+        try:
+            await s.press_play()
+            return s
+        except (OSError, TimeoutError, KeyError, websockets.WebSocketException):
+            return None
+    for s in await asyncio.gather(*(play(s) for s in arrived)):
+        if s is None:
+            errors += 1
+        else:
+            started.append(s)
     t_measure = time.monotonic() + warmup
     b0 = [s.bytes for s in started]
     await asyncio.sleep(0)
@@ -77,6 +90,7 @@ async def trial(port: int, pid: int | list[int], n: int, seconds: float, warmup:
     kbs = [(s.bytes - b) / wall / 1e3 for s, b in zip(started, c0[2])]
     del b0
     lat = sorted(x for s in started for x in s.latencies)
+    firsts = [s.first_snapshot for s in started if s.first_snapshot is not None]
     out = {
         "sessions": n, "started": len(started),
         "snapshots/s": statistics.median(s.snapshots / seconds for s in started),
@@ -93,6 +107,11 @@ async def trial(port: int, pid: int | list[int], n: int, seconds: float, warmup:
         "server CPU ms/s": cpu * 1e3, "per session ms/s": cpu * 1e3 / max(1, len(started)),
         "RSS MB": sum(rss_mb(p) for p in pids),
         "errors": errors + sum(s.errors for s in started),
+        # Play pressed by all at once → each session's first snapshot
+        "first snapshot median ms": 1e3 * statistics.median(firsts) if firsts else float("nan"),
+        "first snapshot max ms": 1e3 * max(firsts) if firsts else float("nan"),
+        "routed %": 100 * sum(s.routed for s in started) / max(1, sum(s.replies_seen
+                                                                      for s in started)),
         "retries": sum(s.retries for s in started),
         "client CPU ms/s": client * 1e3,
     }
@@ -109,6 +128,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--port", type=int, default=8651)
     ap.add_argument("--speed", type=int, default=None, help="steps/s (default: the app's)")
+    ap.add_argument("--feed", action="store_true",
+                    help="every pull through the feed (a fragment rerun), not the pull route")
     a = ap.parse_args()
     rows = []
     for n in a.sessions:
@@ -118,9 +139,11 @@ def main() -> None:
                 idle0 = cpu_seconds(proc.pid)
                 time.sleep(2.0)
                 idle = (cpu_seconds(proc.pid) - idle0) / 2.0 * 1e3
-                r = asyncio.run(trial(a.port, proc.pid, n, a.seconds, a.warmup, a.speed))
+                r = asyncio.run(trial(a.port, proc.pid, n, a.seconds, a.warmup, a.speed,
+                                      route=not a.feed))
                 r["idle server ms/s"] = idle
                 r["speed"] = a.speed or "default"
+                r["pulls"] = "feed" if a.feed else "route"
                 rows.append(r)
                 print(json.dumps({k: round(v, 1) if isinstance(v, float) else v
                                   for k, v in r.items()}), flush=True)

@@ -6,9 +6,11 @@ tests/test_concurrency.py: timeouts on every wait and a record of what the page 
 
 A :class:`Session` does on the wire what a browser tab does: connect, a first run (the
 step-by-step tab), a run with the Train tab open, Play (the ``play`` button's trigger),
-then plays like ``player.js``: snapshots back at their interval, one pull (the
-``live_feed`` element's ``pull`` trigger, a fragment rerun) whenever less than the lead
-is queued, retried after 3 s.
+then plays like ``player.js``: snapshots back at their interval, one pull whenever less
+than the lead is queued, retried after 3 s. As the player: a stream's first pull is the
+``live_feed`` element's ``pull`` trigger (a fragment rerun), the rest go over HTTP to the
+pull route (lab/player/route.py) on one kept-alive connection; a 409 sends that pull
+through the feed, any other failure the rest (``route=False``: every pull by the feed).
 """
 
 from __future__ import annotations
@@ -112,12 +114,69 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+class RouteClient:
+    """POSTs to the pull route on one kept-alive HTTP/1.1 connection (as a browser's
+    fetch does); returns (status, body)."""
+
+    def __init__(self, port: int, path: str, cookie: str = ""):
+        self.port, self.path, self.cookie = port, "/" + path.lstrip("/"), cookie
+        self.reader = self.writer = None
+        self.bytes = 0  # both ways, headers included
+
+    async def post(self, payload: dict) -> tuple[int, bytes]:
+        body = json.dumps(payload).encode()
+        head = (f"POST {self.path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+                + (f"Cookie: {self.cookie}\r\n" if self.cookie else "") + "\r\n")
+        for attempt in (0, 1):  # a kept-alive connection the server closed: once more
+            try:
+                if self.writer is None:
+                    self.reader, self.writer = await asyncio.open_connection("127.0.0.1",
+                                                                             self.port)
+                self.writer.write(head.encode() + body)
+                await self.writer.drain()
+                self.bytes += len(head) + len(body)
+                line = await self.reader.readline()
+                self.bytes += len(line)
+                status = int(line.split()[1])
+                length, close = 0, False
+                while (line := await self.reader.readline()) not in (b"\r\n", b""):
+                    self.bytes += len(line)
+                    k, _, v = line.decode("latin-1").partition(":")
+                    if k.strip().lower() == "content-length":
+                        length = int(v)
+                    elif k.strip().lower() == "connection" and "close" in v.lower():
+                        close = True
+                data = await self.reader.readexactly(length) if length else b""
+                self.bytes += 2 + len(data)
+                if close:
+                    await self.close()
+                return status, data
+            except (OSError, asyncio.IncompleteReadError, IndexError, ValueError):
+                await self.close()
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            try:
+                await self.writer.wait_closed()
+            except OSError:
+                pass
+        self.reader = self.writer = None
+
+
 class Session:
     """One simulated browser tab."""
 
     def __init__(self, port: int, speed: int | None = None, query_string: str = "",
-                 seed: int | None = None, sticky: bool = False):
+                 seed: int | None = None, sticky: bool = False, route: bool = True):
         self.port = port
+        self.use_route = route  # pulls over HTTP beside the app, as player.js
+        self.routed = 0  # pulls answered by the route
+        self.http: RouteClient | None = None
         # behind deploy/serve.py's nginx: load the page first, as a browser does, and keep
         # the cookie the WebSocket handshake sets (it keeps this tab on one worker)
         self.sticky = sticky
@@ -145,6 +204,8 @@ class Session:
         self.retries = 0
         self.ws = None
         self.task: asyncio.Task | None = None
+        self.play_at = 0.0  # when Play was sent
+        self.first_snapshot: float | None = None  # seconds from Play to the first snapshot
 
     @property
     def errors(self) -> int:
@@ -234,6 +295,7 @@ class Session:
 
     async def press_play(self) -> None:
         """Press Play (the Train tab must be open); forget replies drawn before it."""
+        self.play_at = time.monotonic()
         await self.run_script([WidgetState(id=self.ids["play"], trigger_value=True)])
         while not self.replies.empty():
             self.replies.get_nowait()
@@ -242,10 +304,15 @@ class Session:
         await self.run_script()  # with the Train tab open
         await self.press_play()
 
-    async def start(self) -> None:
+    async def arrive(self) -> None:
+        """Open the page (the step-by-step tab), then the Train tab."""
         await self.connect()
         await self.run_script()  # first run (the step-by-step tab)
-        await self.open_train_and_play()
+        await self.run_script()  # with the Train tab open
+
+    async def start(self) -> None:
+        await self.arrive()
+        await self.press_play()
 
     async def play(self, seconds: float, t_measure: float | None = None) -> None:
         """Behave as player.js for ``seconds``; count what arrives after ``t_measure``."""
@@ -260,7 +327,9 @@ class Session:
         end = time.monotonic() + seconds
         inflight = None
         latency = 0.1
+        live = False  # a reply of this stream came: later pulls over the route
         while time.monotonic() < end:
+            route = self.player.get("route") if self.use_route else None
             now = time.monotonic()
             while not self.replies.empty():
                 at, raw = self.replies.get_nowait()
@@ -272,6 +341,9 @@ class Session:
                     if inflight[1] >= t_measure:
                         self.latencies.append(lat)
                     inflight = None
+                live = live or (d["run"], d["stream"]) == (run, stream)
+                if self.first_snapshot is None and len(d["snapshots"]) and self.play_at:
+                    self.first_snapshot = at - self.play_at  # Play → the first frame to draw
                 for s in d["snapshots"]["step"].tolist():
                     if s > have:
                         queue.append(s)
@@ -301,13 +373,39 @@ class Session:
                 req = {"run": run, "stream": stream, "have": max(have, 0),
                        "want": want, "seq": seq, "ehave": ehave,
                        "shown": shown if shown >= 0 else max(have, 0)}
-                w = WidgetState(id="$$STREAMLIT_INTERNAL_KEY_" + self.ids["feed"] + "__events",
-                                json_trigger_value=json.dumps([{"event": "pull", "value": req}]))
                 inflight = (seq, time.monotonic())
-                await self.send([w], self.feed_fragment)
+                if route and live:  # over HTTP (answered on its own task)
+                    asyncio.create_task(self._route_pull(req, route))
+                else:
+                    await self._feed_pull(req)
             await asyncio.sleep(1 / 60)
 
+    async def _feed_pull(self, req: dict) -> None:
+        w = WidgetState(id="$$STREAMLIT_INTERNAL_KEY_" + self.ids["feed"] + "__events",
+                        json_trigger_value=json.dumps([{"event": "pull", "value": req}]))
+        await self.send([w], self.feed_fragment)
+
+    async def _route_pull(self, req: dict, route: dict) -> None:
+        if self.http is None:
+            self.http = RouteClient(self.port, route["path"], self.cookie)
+        before = self.http.bytes
+        try:
+            status, body = await self.http.post({**req, "token": route["token"],
+                                                 "rate": self.player["speed"]})
+        except (OSError, asyncio.IncompleteReadError, IndexError, ValueError):
+            status, body = 0, b""
+        self.bytes += self.http.bytes - before
+        if status == 200:
+            self.routed += 1
+            self.replies.put_nowait((time.monotonic(), body))
+            return
+        if status != 409:
+            self.use_route = False  # the feed from now on
+        await self._feed_pull(req)
+
     async def close(self) -> None:
+        if self.http is not None:
+            await self.http.close()
         if self.ws is not None:
             try:
                 await asyncio.wait_for(self.ws.close(), 5)

@@ -11,6 +11,7 @@ run's journal notes the settings the steps before a change were trained with.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -82,6 +83,40 @@ def make_data(s: Settings) -> Data:
     return Data(Xtr, Ytr, Xte, Yte)
 
 
+class SessionLock:
+    """A session's lock (reentrant): held by its script runs and widget callbacks, and by
+    a pull answered beside the app (lab/player/route.py), so that two threads never change
+    one session at once. :meth:`held` says whether this thread holds it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._owner: int | None = None
+        self._depth = 0
+
+    def acquire(self, blocking: bool = True) -> bool:
+        if not self._lock.acquire(blocking):
+            return False
+        self._owner = threading.get_ident()
+        self._depth += 1
+        return True
+
+    def release(self) -> None:
+        self._depth -= 1
+        if not self._depth:
+            self._owner = None
+        self._lock.release()
+
+    def held(self) -> bool:
+        return self._owner == threading.get_ident()
+
+    def __enter__(self) -> SessionLock:  # noqa: PYI034
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
 @dataclass
 class Lab:
     """One session: settings, data, the network, its trainer, and the last single step.
@@ -110,6 +145,17 @@ class Lab:
     quiz: QuizState = field(default_factory=new_quiz)
     # the live-training player's stream: snapshots sent, the ring buffer, the speed
     player: PlayerState = field(default_factory=PlayerState)
+    # one thread at a time changes the session (SessionLock); ``guarded`` (an app's
+    # session) makes changing it without the lock an error, so a callback that forgot to
+    # take it fails its test
+    lock: SessionLock = field(default_factory=SessionLock, repr=False, compare=False)
+    guarded: bool = False
+
+
+def guard(lab: Lab) -> None:
+    """Raise when an app's session is changed by a thread that does not hold its lock."""
+    if lab.guarded and not lab.lock.held():
+        raise RuntimeError("the session was changed without its lock (lab.lock)")
 
 
 @dataclass(frozen=True)
@@ -163,6 +209,7 @@ def start_from(lab: Lab, W: list[np.ndarray], b: list[np.ndarray]) -> None:
 
 
 def _new_run(lab: Lab, net: MLP, journal: Journal) -> None:
+    guard(lab)
     lab.net = net
     lab.trainer = new_trainer(net, lab.data, lab.settings)
     lab.journal = journal
@@ -175,6 +222,7 @@ def hand_settings(lab: Lab) -> None:
     """Give the trainer the training settings in force before it trains. When they differ
     from those it trained with, the journal first notes those for the steps since its
     last entry (a link replays them)."""
+    guard(lab)
     s, t = lab.settings, lab.trainer
     if (t.lr, t.batch_size, t.momentum) != (s.lr, s.batch_size, s.momentum):
         lab.journal.close_span(t.steps, t.lr, t.batch_size, t.momentum)
@@ -195,6 +243,7 @@ def change(lab: Lab, data: Data | None = None, **changes) -> str:
     data); lr, batch size and momentum go straight to the trainer. ``data`` may
     pass in already generated (cached) data for the new settings.
     """
+    guard(lab)
     old = lab.settings
     new = replace(old, **changes)  # unknown names raise TypeError: a programming error
     changed = {k for k in changes if getattr(old, k) != getattr(new, k)}

@@ -56,15 +56,17 @@ def pull_as_browser(at, want=30, shown=None):
     lab, d = lab_of(at), player(at)
     got = feed_steps(at)
     have = got[-1] if got else d["state"]["step"]
-    return pull(lab, {"run": d["run"], "stream": d["stream"], "have": have, "want": want,
-                      "seq": 1, "shown": have if shown is None else shown}, d["speed"])
+    with lab.lock:  # as the pull route does (lab/player/route.py)
+        return pull(lab, {"run": d["run"], "stream": d["stream"], "have": have, "want": want,
+                          "seq": 1, "shown": have if shown is None else shown}, d["speed"])
 
 
 def settle_as_browser(at, step: int) -> None:
     """The player stopped on ``step`` and says so (its settle trigger, a full rerun)."""
-    d = player(at)
-    settle(lab_of(at), {"run": d["run"], "stream": d["stream"], "step": step,
-                        "seq": d["settled"] + 1})
+    d, lab = player(at), lab_of(at)
+    with lab.lock:
+        settle(lab, {"run": d["run"], "stream": d["stream"], "step": step,
+                     "seq": d["settled"] + 1})
     at.run()
 
 
@@ -111,13 +113,14 @@ def test_play_then_pulls_train_and_pause_stops_on_the_frame_the_player_shows():
         steps.append(lab_of(at).trainer.steps)
         assert element(at, "backprop_lab.feed").proto.bytes == raw
         sent.append(feed_steps(at)[-1])
-    s, ahead = P.stride_for(P.DEFAULT_RATE), 38  # ⌈1.25 × 30⌉ prefetched after each reply
-    assert sent == [30 * s, 60 * s, 90 * s]
-    assert steps == [(30 + ahead) * s, (60 + ahead) * s, (90 + ahead) * s]
+    # the first reply is short (nothing was ready); ⌈1.25 × 30⌉ prefetched after each reply
+    s, f, ahead = P.stride_for(P.DEFAULT_RATE), P.FIRST_REPLY, 38
+    assert sent == [f * s, (f + 30) * s, (f + 60) * s]
+    assert steps == [(f + ahead) * s, (f + 30 + ahead) * s, (f + 60 + ahead) * s]
     at.button(key="play").click().run()  # Pause: at once to the last frame reported
     lab = lab_of(at)
-    assert not lab.running and not player(at)["running"] and lab.trainer.steps == 60 * s
-    frame = 75 * s  # the player was showing this when it learnt of the Pause
+    assert not lab.running and not player(at)["running"] and lab.trainer.steps == (f + 30) * s
+    frame = (f + 45) * s  # the player was showing this when it learnt of the Pause
     settle_as_browser(at, frame)
     lab = lab_of(at)
     assert lab.trainer.steps == frame == player(at)["state"]["step"]
@@ -140,8 +143,9 @@ def test_a_training_setting_changed_while_playing_starts_a_stream_from_the_frame
     assert lab.trainer.steps == ahead  # untouched until the player says where it is
     frame = got[-20]
     # the player drops its queue and asks from the frame on screen
-    pull(lab, {"run": lab.generation, "stream": stream + 1, "have": frame, "want": 10,
-               "seq": 2}, player(at)["speed"])
+    with lab.lock:
+        pull(lab, {"run": lab.generation, "stream": stream + 1, "have": frame, "want": 10,
+                   "seq": 2}, player(at)["speed"])
     at.run()
     got = F.decode(element(at, "backprop_lab.feed").proto.bytes)["snapshots"]
     assert got["step"][0] == frame + P.stride_for(P.DEFAULT_RATE)
@@ -195,8 +199,9 @@ def test_a_new_speed_while_playing_starts_a_stream_at_its_stride():
     d = player(at)
     assert d["running"] and d["stream"] == stream + 1 and (d["speed"], d["stride"]) == (1, 1)
     lab = lab_of(at)
-    raw = pull(lab, {"run": d["run"], "stream": d["stream"], "have": got[-9], "want": 3,
-                     "seq": 3}, d["speed"])
+    with lab.lock:
+        raw = pull(lab, {"run": d["run"], "stream": d["stream"], "have": got[-9], "want": 3,
+                         "seq": 3}, d["speed"])
     assert F.decode(raw)["snapshots"]["step"].tolist() == [got[-9] + 1, got[-9] + 2, got[-9] + 3]
 
 

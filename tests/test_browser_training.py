@@ -433,3 +433,36 @@ def test_projector_size_layout_fits_both_themes(request, browser, theme) -> None
         page.locator(".bpl").screenshot(path=str(shot.with_name(f"train_1024_{theme}_player.png")))
     finally:
         context.close()
+
+
+@pytest.mark.browser
+def test_pulls_go_over_the_route_and_fall_back_to_the_feed(streamlit_server: str, page) -> None:
+    """Playing, the pulls after a stream's first go over HTTP beside the app (no rerun);
+    when the route stops knowing the page (here: a token it never gave, as after a
+    restart), the player goes on through its feed, without a gap the counters show."""
+    import urllib.error
+    import urllib.request
+
+    def post(data: bytes) -> int:
+        rq = urllib.request.Request(streamlit_server.rstrip("/") + "/_bpl/pull", data=data,
+                                    headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(rq, timeout=30) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
+
+    assert post(b'{"token": "not-a-session"}') == 404
+    assert post(b"x" * 5000) == 400  # never read
+    open_train_tab(page, streamlit_server)
+    play(page)
+    page.wait_for_function("() => __bpl.player.routed >= 2", timeout=60_000)
+    r = page.evaluate("() => [__bpl.player.routed, __bpl.player.replies]")
+    page.evaluate("() => { __bpl.player.route.token = 'not-a-session'; }")
+    page.wait_for_function("() => __bpl.player.route === null", timeout=60_000)
+    page.wait_for_function(f"() => __bpl.player.replies >= {r[1] + 3}", timeout=60_000)
+    step = state(page)["step"]
+    page.wait_for_function(f"() => __bpl.player.shown.step > {step + 50}", timeout=60_000)
+    assert page.evaluate("() => __bpl.player.routed") <= r[0] + 1  # (one may be on its way)
+    pause(page)
+    assert page.locator(EXCEPTION).count() == 0

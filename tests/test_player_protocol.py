@@ -245,7 +245,8 @@ def test_epoch_records_after_ehave_only():
 def test_training_per_request_is_bounded_by_a_cpu_share():
     lab = playing()
     ask(lab, have=0, want=60)
-    assert len(lab.player.snapshots) == 60  # a second of playback trains in far less than 0.5 s
+    assert P.prefetch(lab, RATE) == 75  # 1.25 s of playback trains in far less than 0.6 s
+    assert len(lab.player.snapshots) == P.FIRST_REPLY + 75
     lab = playing()
     P.CPU_SHARE, share = 0.0, P.CPU_SHARE  # no time at all: one snapshot, then stop
     try:
@@ -315,20 +316,22 @@ def test_sessions_train_in_turns_in_arrival_order():
 # ------------------------------------------------------------------ answer first
 def test_a_pull_is_answered_from_what_was_trained_before_it():
     lab = playing()
-    s = P.stride_for(RATE)
+    s, f = P.stride_for(RATE), P.FIRST_REPLY
+    # nothing ready (the stream's first pull): a short reply, trained before it
     first = steps_of(ask(lab, have=0, want=20))
-    assert first == [s * (i + 1) for i in range(20)] and lab.trainer.steps == 20 * s
-    assert P.prefetch(lab, RATE) == 25 and lab.trainer.steps == 45 * s  # 1.25 × 20, after
+    assert first == [s * (i + 1) for i in range(f)] and lab.trainer.steps == f * s
+    assert P.prefetch(lab, RATE) == 25 and lab.trainer.steps == (f + 25) * s  # 1.25 × 20
     assert P.prefetch(lab, RATE) == 0  # once per pull
-    second = steps_of(ask(lab, have=20 * s, want=20, seq=2))
-    assert second == [s * (i + 21) for i in range(20)] and lab.trainer.steps == 45 * s
-    assert P.prefetch(lab, RATE) == 20 and lab.trainer.steps == 65 * s  # 25 ready again
+    second = steps_of(ask(lab, have=f * s, want=20, seq=2))
+    assert second == [s * (f + i + 1) for i in range(20)] and lab.trainer.steps == (f + 25) * s
+    assert P.prefetch(lab, RATE) == 20 and lab.trainer.steps == (f + 45) * s  # 25 ready again
     # asked for more than is ready: what is ready, untrained (the player asks again sooner)
-    third = steps_of(ask(lab, have=40 * s, want=40, seq=3))
-    assert third == [s * (i + 41) for i in range(25)] and lab.trainer.steps == 65 * s
-    # nothing ready at all: trained before the reply
-    fourth = steps_of(ask(lab, have=65 * s, want=30, seq=4))
-    assert fourth == [s * (i + 66) for i in range(30)]
+    third = steps_of(ask(lab, have=(f + 20) * s, want=40, seq=3))
+    assert third == [s * (f + i + 21) for i in range(25)] and lab.trainer.steps == (f + 45) * s
+    # nothing ready at all: the short reply again, trained before it
+    fourth = steps_of(ask(lab, have=(f + 45) * s, want=30, seq=4))
+    assert fourth == [s * (f + i + 46) for i in range(f)]
+    assert f < 20  # (the cases above need a first reply shorter than the pulls)
 
 
 def test_prefetch_trains_nothing_when_paused_or_for_a_new_run():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict
 
 import streamlit as st
@@ -17,11 +18,28 @@ def cached_data(settings: Settings) -> Data:
 
 
 def get_lab() -> Lab:
-    """The session's Lab, created once (never reset by a rerun)."""
+    """The session's Lab, created once (never reset by a rerun). Changing it needs its
+    lock (the page's script holds it; callbacks take it with :func:`locked`)."""
     if "lab" not in st.session_state:
         s = Settings()
-        st.session_state["lab"] = new_lab(s, cached_data(s))
+        lab = new_lab(s, cached_data(s))
+        lab.guarded = True
+        st.session_state["lab"] = lab
     return st.session_state["lab"]
+
+
+def locked(callback):
+    """A widget callback that runs holding the session's lock. Streamlit runs callbacks
+    before the script, outside its ``with lab.lock``; a pull answered beside the app
+    (lab/player/route.py) must not change the session at the same time."""
+    @functools.wraps(callback)
+    def run(*args, **kwargs):
+        lab = st.session_state.get("lab")
+        if lab is None:
+            return callback(*args, **kwargs)
+        with lab.lock:
+            return callback(*args, **kwargs)
+    return run
 
 
 def apply_settings(lab: Lab, new: Settings) -> str:

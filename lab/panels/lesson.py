@@ -18,7 +18,7 @@ from ..figures.network import DEFAULT, Look, network_figure, stage_caption
 from ..lesson import BATCH_N, STEPS, LessonStep, render, render_try
 from ..stages import build_stages
 from ..state import Lab, View, current_pass, view_indices
-from .common import widget_value
+from .common import locked, widget_value
 from .latex import equations
 
 KEY = "lesson"
@@ -46,6 +46,7 @@ def _clamp(k) -> int:
         return 1
 
 
+@locked
 def _move(delta: int) -> None:
     st.session_state[KEY] = _clamp(_clamp(st.session_state.get(KEY, 1)) + delta)
 

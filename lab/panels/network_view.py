@@ -19,6 +19,7 @@ from ..links import FORMS
 from ..quiz import hide
 from ..stages import build_stages
 from ..state import Lab, View, current_pass
+from .common import locked
 from .latex import MAX_EQ_FONT_REM, PRESENTER_EQ_FONT_REM, equations
 from .one_step import last_step_panel, one_step_button
 from .sample_picker import sample_picker
@@ -68,11 +69,13 @@ def form_picker(where=st) -> str:
                             "rows of a matrix")
 
 
+@locked
 def _move(delta: int, n: int) -> None:
     st.session_state["stage"] = min(max(st.session_state.get("stage", 1) + delta, 1), n)
     st.session_state["play_stages"] = False
 
 
+@locked
 def _on_stage_moved() -> None:
     """The Stage slider moved: the user's move stops the play. While playing, the page may
     send a request (the timer's next tick) before it has drawn the stage the server set last:
@@ -86,6 +89,7 @@ def _on_stage_moved() -> None:
     st.session_state["play_stages"] = False
 
 
+@locked
 def _flip_play() -> None:
     st.session_state["play_stages"] = not st.session_state.get("play_stages", False)
 
@@ -110,7 +114,7 @@ def network_view(lab: Lab, view: View, presenter: bool = False) -> None:
     """Stage controls, the network at the current stage and its equations."""
     playing = bool(st.session_state.get("play_stages", False))
     every = STAGE_PACES.get(st.session_state.get("speed"), 1.0) if playing else None
-    st.fragment(run_every=every)(_stage_view)(lab, view, every, presenter)
+    st.fragment(run_every=every)(locked(_stage_view))(lab, view, every, presenter)
 
 
 def _stage_view(lab: Lab, view: View, every: float | None, presenter: bool = False) -> None:

@@ -8,9 +8,11 @@ import streamlit as st
 from ..equations import update_equations
 from ..numbers import plain
 from ..state import Lab, View, apply_one_step
+from .common import locked
 from .latex import equations
 
 
+@locked
 def _apply(lab: Lab, view: View) -> None:
     lab.running = False
     s = apply_one_step(lab, view)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from .common import locked
+
 KEYS_JS = """
 export default function ({ setTriggerValue }) {
   const R = (globalThis.__bplKeys ??= { handler: null, send: null });
@@ -66,6 +68,7 @@ def _keys_help() -> None:
 def presenter_keys(on_key) -> None:
     """Listen to the keys on the page; ``on_key(name)`` gets "prev", "next", "play" or
     "step" (the open tab decides what it does); "?" opens the list of keys."""
+    @locked
     def changed() -> None:
         name = (st.session_state.get("presenter_keys") or {}).get("key")
         if name == "help":

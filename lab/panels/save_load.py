@@ -26,7 +26,7 @@ from ..io import (
     upload_bytes_limit,
 )
 from ..state import Lab
-from .common import stored_stage_index, stored_view
+from .common import locked, stored_stage_index, stored_view
 
 DOWNLOADS_JS = """
 export default function ({ data, parentElement, setTriggerValue }) {
@@ -79,6 +79,7 @@ def _result_key(key: str) -> str:
     return f"{key}_result"
 
 
+@locked
 def _on_upload(lab: Lab, key: str) -> None:
     """Apply the uploader's new file once; remember the outcome for the panel to show."""
     f = st.session_state.get(key)
@@ -111,6 +112,7 @@ def _show_result(key: str) -> None:
         st.success(md_escape(text), icon=":material/check_circle:")
 
 
+@locked
 def _on_get(lab: Lab) -> None:
     """A click on a download: make the file of the step the player shows (or of now)."""
     req = (st.session_state.get("downloads") or {}).get("get")
@@ -127,6 +129,7 @@ def _on_get(lab: Lab) -> None:
                                "b64": base64.b64encode(raw).decode("ascii")}
 
 
+@locked
 def _on_saved() -> None:
     """The page saved the file: forget it. Until then every rerun sends it again (the page
     saves a nonce once), so a rerun that follows at once, before the page drew the one

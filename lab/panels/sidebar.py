@@ -25,17 +25,19 @@ from ..links import (
     TEST_FRACTION,
 )
 from ..state import DATA_FIELDS, Lab, Settings, change, reset, use_data
-from .common import cached_data
+from .common import cached_data, locked
 
 DEFAULT = Settings()
 URL = "query-params"  # every setting lives in the page's address: links reproduce it
 
 
+@locked
 def _regenerate(lab: Lab) -> None:
     new = replace(lab.settings, data_seed=lab.settings.data_seed + 1)
     change(lab, data=cached_data(new), data_seed=new.data_seed)
 
 
+@locked
 def _built_in(lab: Lab) -> None:
     """Leave uploaded data: back to the built-in set the widgets describe."""
     use_data(lab, cached_data(lab.settings), upload=False)
@@ -43,10 +45,12 @@ def _built_in(lab: Lab) -> None:
                   f"\"Use the uploaded data again\" brings {lab.uploaded[0]} back.")
 
 
+@locked
 def _uploaded(lab: Lab) -> None:
     use_upload(lab)
 
 
+@locked
 def _reset(lab: Lab) -> None:
     reset(lab)
     lab.notice = f"Reset: back to the initial weights of seed {lab.settings.seed}, epoch 0."

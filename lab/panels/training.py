@@ -15,6 +15,7 @@ from ..player.protocol import DEFAULT_RATE, STEP_RATES, prefetch, sync
 from ..player.view import player_data
 from ..state import Lab
 from ..training import pull, settle, step_batch, step_epoch, toggle
+from .common import locked
 from .link import write_journal
 
 RATE_KEY = "train_speed"
@@ -27,6 +28,7 @@ def rate() -> float:
     return float(st.session_state.get(RATE_KEY, DEFAULT_RATE))
 
 
+@locked
 def _on_rate(lab: Lab) -> None:
     if lab.running:  # the player goes on from its frame at the new speed
         sync(lab).new_stream(keep_marks=True)
@@ -36,6 +38,7 @@ def _trigger(name: str):
     return (st.session_state.get("live_player") or {}).get(name)
 
 
+@locked
 def _on_pick(lab: Lab) -> None:
     """A click on a training point of the decision map picks it for the step-by-step tab."""
     i = _trigger("pick")
@@ -43,6 +46,7 @@ def _on_pick(lab: Lab) -> None:
         st.session_state["sample_index"] = i
 
 
+@locked
 def _on_pull(lab: Lab) -> None:
     pull(lab, (st.session_state.get("live_feed") or {}).get("pull"), rate())
 
@@ -50,13 +54,13 @@ def _on_pull(lab: Lab) -> None:
 def training_panel(lab: Lab) -> None:
     """The controls (the player and its feed follow the tabs: :func:`player_panel`)."""
     c = st.columns([1.1, 1, 1.2, 3.2], vertical_alignment="bottom")
-    c[0].button("Pause" if lab.running else "Play", key="play", on_click=toggle, args=(lab,),
+    c[0].button("Pause" if lab.running else "Play", key="play", on_click=locked(toggle), args=(lab,),
                 icon=":material/pause:" if lab.running else ":material/play_arrow:",
                 type="primary", width="stretch",
                 help="Train continuously; the sidebar settings apply at once")
-    c[1].button("Step", key="step", on_click=step_batch, args=(lab,), width="stretch",
+    c[1].button("Step", key="step", on_click=locked(step_batch), args=(lab,), width="stretch",
                 help="One mini-batch SGD step")
-    c[2].button("Step epoch", key="step_epoch", on_click=step_epoch, args=(lab,),
+    c[2].button("Step epoch", key="step_epoch", on_click=locked(step_epoch), args=(lab,),
                 width="stretch", help="Train to the end of the current epoch")
     c[3].select_slider("Speed (SGD steps per second)", STEP_RATES, value=DEFAULT_RATE,
                        key=RATE_KEY, on_change=_on_rate, args=(lab,), persist_state="session",
@@ -86,7 +90,7 @@ def player_panel(lab: Lab, visible: bool, scale: float = 1.0) -> None:
         PLAYER(key="live_player",
                data=player_data(lab, rate(), sample if isinstance(sample, int) else None, scale),
                on_pick_change=lambda: _on_pick(lab),
-               on_settle_change=lambda: settle(lab, _trigger("settle")),
+               on_settle_change=locked(lambda: settle(lab, _trigger("settle"))),
                on_resync_change=lambda: None)  # the rerun itself brings the page
         _feed(lab)
     # (a <style>-only st.html goes to the page's event container, not next to the player)
@@ -95,6 +99,7 @@ def player_panel(lab: Lab, visible: bool, scale: float = 1.0) -> None:
 
 
 @st.fragment
+@locked
 def _feed(lab: Lab) -> None:
     ps = sync(lab)
     FEED(key="live_feed", data=ps.reply, height=0, on_pull_change=lambda: _on_pull(lab))

@@ -15,6 +15,7 @@ from ..passdata import PassData
 from ..quiz import MAX_LEN, QuizState, new_quiz
 from ..stages import Stage
 from ..state import Lab
+from .common import locked
 
 NO_QUESTION = ("Nothing is computed at the input stage: x and y are the data. Go to the "
                "next stage for a question on z⁽¹⁾.")
@@ -34,10 +35,12 @@ def prepare_quiz(lab: Lab, p: PassData, stage: Stage) -> QuizState:
     return quiz
 
 
+@locked
 def _check(quiz: QuizState) -> None:
     quiz.answer(st.session_state.get("answer", ""))
 
 
+@locked
 def _new(quiz: QuizState, p: PassData, stage: Stage) -> None:
     quiz.new_question(p, stage)
     st.session_state["answer"] = ""
@@ -62,7 +65,7 @@ def your_turn_panel(lab: Lab, p: PassData, stage: Stage) -> None:
                   width="stretch", icon=":material/done:")
         c2.button("New question", key="new_question", on_click=_new, args=(quiz, p, stage),
                   width="stretch", icon=":material/refresh:")
-        c3.button("Show solution", key="show_solution", on_click=quiz.show_solution,
+        c3.button("Show solution", key="show_solution", on_click=locked(quiz.show_solution),
                   width="stretch", icon=":material/visibility:")
         r = quiz.reply
         if r is not None:

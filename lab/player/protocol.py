@@ -20,7 +20,7 @@ that step before it trains on with the new settings.
 
 **Answer first, train after.** A pull is answered from snapshots trained before it arrived
 (the previous pull's :func:`prefetch`); only a pull that finds none ready waits for
-training. After the reply has left, the session trains about as much as the next pull
+training, and then only for the first ``FIRST_REPLY`` snapshots. After the reply has left, the session trains about as much as the next pull
 will ask for. Before each training call the server takes a ``Trainer.checkpoint`` (a
 *mark*); going back to a step is restoring the last mark before it and training up to it,
 which repeats what training did bit for bit.
@@ -39,7 +39,9 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from ..state import Lab, hand_settings
+from nncore import trace_many
+
+from ..state import Lab, guard, hand_settings
 from .stream import PlayerState
 from .turns import TURNS
 from .wire import FINAL, U32, Format
@@ -54,6 +56,8 @@ MAX_WANT = 120  # two seconds of frames per request at most
 CPU_SHARE = 0.5  # training per request ≤ this share of the playback time it buys
 AHEAD = 1.25  # prefetch this many times the last request (the player's jitter is ±25 %)
 TURN = 0.05  # seconds of training per turn; a request needing more queues again
+FIRST_REPLY = 12  # snapshots a pull that finds none ready waits for (0.2 s at 60 frames/s):
+# a class pressing Play together waits for everyone's first frames, not everyone's second
 
 
 def stride_for(rate: float) -> int:
@@ -69,6 +73,7 @@ def interval_for(rate: float) -> float:
 def sync(lab: Lab) -> PlayerState:
     """The session's player state, emptied when a new run started (reset, new data,
     loaded weights)."""
+    guard(lab)
     ps = lab.player
     if ps.run != lab.generation:
         ps.run, ps.fmt = lab.generation, Format(lab.net.sizes)
@@ -124,7 +129,9 @@ def answer(lab: Lab, req: dict, rate: float) -> bytes:
     del ps.marks[:older[-1] if older else 0]  # one mark at or before the screen will do
     pending = ps.snapshots[ps.snapshots["step"] > req["have"]]
     if not len(pending) and req["want"] and lab.running and not finished(lab):
-        pending = _train(lab, req["want"], req["want"], rate)
+        # nothing ready (a stream's first pull): a short reply now, the rest after it
+        first = min(req["want"], FIRST_REPLY)
+        pending = _train(lab, first, first, rate)
     reply = pending[:req["want"]]
     flags = FINAL if lab.running and finished(lab) and len(reply) == len(pending) else 0
     if len(reply):
@@ -139,12 +146,37 @@ def answer(lab: Lab, req: dict, rate: float) -> bytes:
 def prefetch(lab: Lab, rate: float) -> int:
     """After a reply: train what the next pull will want beyond what was sent, so that
     pull is answered at once. Returns the snapshots trained."""
+    n = sync(lab).ahead
+    need = take_ahead(lab)
+    return len(_train(lab, need, n, rate)) if need > 0 else 0
+
+
+def take_ahead(lab: Lab) -> int:
+    """The snapshots :func:`prefetch` is to train now (0 if none), taken: asked again,
+    it says 0 until the next pull."""
     ps = sync(lab)
     n, ps.ahead = ps.ahead, 0
     if n <= 0 or not ps.started or not lab.running or finished(lab):
         return 0
-    need = n - int(np.count_nonzero(ps.snapshots["step"] > ps.sent))
-    return len(_train(lab, need, n, rate)) if need > 0 else 0
+    return max(0, n - int(np.count_nonzero(ps.snapshots["step"] > ps.sent)))
+
+
+def train_many(work: list[tuple[Lab, int, float]]) -> list[int]:
+    """Train ahead for many sessions in one pass (nncore's trace_many: the same bits as
+    each alone): ``work`` holds (lab, snapshots, rate); each gets a mark first, and its
+    snapshots go onto its buffer as :func:`prefetch`'s do. Returns the snapshots each
+    got. The caller holds every session's lock."""
+    jobs, kept = [], []
+    for lab, n, rate in work:
+        if n > 0 and lab.running and not finished(lab):
+            hand_settings(lab)
+            lab.player.marks.append(lab.trainer.checkpoint())
+            jobs.append((lab.trainer, n, stride_for(rate), lab.settings.epochs_limit))
+            kept.append(lab)
+    with TURNS:
+        traces = trace_many(jobs)
+    got = {id(lab): len(_keep(lab, [tr])) for lab, tr in zip(kept, traces)}
+    return [got.get(id(lab), 0) for lab, _, _ in work]
 
 
 def _train(lab: Lab, need: int, budget: int, rate: float) -> np.ndarray:
@@ -154,18 +186,27 @@ def _train(lab: Lab, need: int, budget: int, rate: float) -> np.ndarray:
     ps, t = lab.player, lab.trainer
     stride = stride_for(rate)
     deadline = time.perf_counter() + CPU_SHARE * budget * interval_for(rate)
-    parts, records = [ps.snapshots[:0]], [ps.epochs]
+    traces = []
     hand_settings(lab)
     while need > 0 and lab.running and not finished(lab):
         with TURNS:
             ps.marks.append(t.checkpoint())
             left = max(0.0, min(TURN, deadline - time.perf_counter()))
             tr = t.trace(need, stride, seconds=left, until_epoch=lab.settings.epochs_limit)
-        parts.append(ps.fmt.snapshots(tr.steps, tr.epochs, tr.theta))
-        records.append(ps.fmt.epochs(tr.metrics))
+        traces.append(tr)
         need -= len(tr)
         if not len(tr) or time.perf_counter() >= deadline:
             break
+    return _keep(lab, traces)
+
+
+def _keep(lab: Lab, traces: list) -> np.ndarray:
+    """The traces' snapshots and epoch records onto the session's buffers; returns the
+    new snapshots."""
+    ps, t = lab.player, lab.trainer
+    parts = [ps.snapshots[:0]] + [ps.fmt.snapshots(tr.steps, tr.epochs, tr.theta)
+                                  for tr in traces]
+    records = [ps.epochs] + [ps.fmt.epochs(tr.metrics) for tr in traces]
     del ps.marks[:-MARKS]
     ps.head = max(ps.head, t.steps)
     ps.epochs = np.concatenate(records)[-EPOCH_BUFFER:]

@@ -3,6 +3,7 @@ starting a new stream; the protocol is in protocol.py)."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +31,8 @@ class PlayerState:
     after_pause: str = ""  # "step" or "epoch": Step clicked while playing, redone at settle
     settled: int = 0  # the last settle handled (its seq, echoed to the player)
     requests: int = 0
+    # the session's key to the pull route (route.py): handed to its page only
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(18), repr=False)
 
     def new_stream(self, *, keep_marks: bool) -> None:
         """What was trained ahead of the screen is void; the next pull says where to start.

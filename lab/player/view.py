@@ -14,6 +14,7 @@ import numpy as np
 
 from ..state import Lab
 from .protocol import finished, interval_for, stride_for, sync
+from .route import PATH, register
 from .wire import metrics_row, to_f32
 
 GRID = 50  # the maps' resolution in the browser (each frame: one forward pass of 2,500 points)
@@ -84,4 +85,6 @@ def player_data(lab: Lab, rate: float, sample: int | None = None, scale: float =
         "status": status(lab),
         "sample": sample,
         "scale": scale,
+        # pulls over HTTP beside the app (route.py), relative to the page's address
+        "route": {"path": PATH.lstrip("/"), "token": register(lab)},
     }

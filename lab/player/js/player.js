@@ -32,7 +32,7 @@ class Player {
     this.shown = null; this.nextAt = 0; this.interval = 1 / 60; this.running = false; this.final = false;
     this.settling = 0; this.settleSeq = 0; this.behind = false;
     this.inflight = null; this.seq = 0; this.latency = 0.1; this.retry = RETRY_MS;
-    this.frames = 0; this.drawn = 0; this.drawMs = 0; this.dupes = 0; this.requests = 0; this.replies = 0; this.skipped = 0;
+    this.frames = 0; this.drawn = 0; this.drawMs = 0; this.dupes = 0; this.requests = 0; this.replies = 0; this.skipped = 0; this.routed = 0;
     this.hist = { epoch: [], rows: [] }; this.pendingEpochs = []; this.chartsDirty = true; this.sizeKey = ""; this.colorsAt = 0; this.roomKey = ""; this.roomAt = 0; this.room = Infinity;
     this.scale = 1; this.setTrigger = null; this.tiles = {}; this.sizes = null;
     bindPointer(this);
@@ -79,6 +79,7 @@ class Player {
     for (let i = 0; i < h.n; i++) this.hist.rows.push(Array.from(rows.subarray(nm * i, nm * i + nm)));
     this.pendingEpochs = []; this.chartsDirty = true;
     this.interval = d.interval; this.speed = d.speed; this.stride = d.stride;
+    this.route = d.route && d.route.token ? { url: new URL(d.route.path, location.href).href, token: d.route.token } : null;
     this.status = d.status; this.sample = d.sample;
     const exact = { step: d.state.step, epoch: d.state.epoch, theta: unb64(d.state.theta, Float64Array), exact: true };
     const wasRunning = this.running, newStream = d.stream !== this.stream;
@@ -129,6 +130,7 @@ class Player {
       return;
     }
     if (!this.running) return;
+    this.liveStream = this.stream;  // the server has started this stream
     for (const s of r.snaps) {
       if (s.step <= this.lastStep) { this.dupes++; continue; }
       if (!s.finite) { this.skipped++; continue; }  // never drawn: NaN must not reach the screen
@@ -188,8 +190,27 @@ class Player {
     const want = Math.max(1, Math.min(120, Math.ceil((lead + batch) / this.interval) - this.queue.length));
     this.inflight = { seq: ++this.seq, at: now };
     this.requests++;
-    REG.feed.request({ run: this.gen, stream: this.stream, have: this.lastStep, want, seq: this.seq,
-                       ehave: this.lastEpoch, shown: this.shown ? this.shown.step : this.lastStep });
+    const q = { run: this.gen, stream: this.stream, have: this.lastStep, want, seq: this.seq,
+                ehave: this.lastEpoch, shown: this.shown ? this.shown.step : this.lastStep };
+    // A stream's first pull goes through the feed (it fixes where the stream starts); the
+    // rest over HTTP beside the app (route.py), without a rerun, when the server has it.
+    if (this.route && this.liveStream === this.stream) this.fetchPull(q);
+    else REG.feed.request(q);
+  }
+
+  // A pull over HTTP. 409: the session is busy (a rerun) or the stream not started: that
+  // pull goes through the feed. Any other failure: the feed from now on (for this page).
+  fetchPull(q) {
+    const route = this.route;
+    fetch(route.url, { method: "POST", cache: "no-store", credentials: "same-origin",
+                       headers: { "Content-Type": "application/json" },
+                       body: JSON.stringify({ ...q, token: route.token, rate: this.speed }) })
+      .then((r) => (r.ok ? r.arrayBuffer() : Promise.reject(r.status)))
+      .then((buf) => { this.routed++; this.ingest(new Uint8Array(buf)); })
+      .catch((status) => {
+        if (status !== 409 && this.route === route) this.route = null;
+        if (this.inflight && this.inflight.seq === q.seq && REG.feed) REG.feed.request(q);
+      });
   }
 
   // Stop on the frame on screen and tell the server which it is: the trainer goes there.

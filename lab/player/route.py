@@ -1,0 +1,203 @@
+"""Pulls answered beside the app, over plain HTTP, without a script rerun.
+
+A pull through the player's feed (a Streamlit fragment) costs the server a fragment rerun
+and a websocket message, about as much as the training it asks for. Here the player POSTs
+the same pull (protocol.py) to ``PATH``, a route the app mounts beside Streamlit's own
+(``st.App`` in app.py), and gets the same reply bytes back.
+
+* **Who.** Each session has an unguessable token (``PlayerState.token``), handed to its
+  player on a full rerun; :func:`register` maps it to the session's Lab (weakly: a session
+  that ends leaves). An unknown token gets 404, and the player goes back to its feed.
+* **One thread per session at a time.** The session's lock (``Lab.lock``) is held by its
+  script runs and callbacks; a pull takes it without waiting. When a script run holds it,
+  or the stream has not started (its first pull sets where it starts, journals a setting
+  changed while playing, and writes the address: the feed does that), the answer is 409
+  and the player sends that pull through its feed.
+* **One trainer.** Every pull is answered on one thread (:class:`PullThread`), in arrival
+  order; training ahead for the next pulls waits behind the answers, and the sessions
+  waiting for it train together.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import weakref
+from collections import deque
+from concurrent.futures import Future
+
+from ..state import Lab
+from .protocol import STEP_RATES, answer, parse_request, sync, take_ahead, train_many
+
+PATH = "/_bpl/pull"
+MAX_BODY = 1024  # bytes: a pull is ~150
+BUSY, UNKNOWN, BAD = 409, 404, 400
+
+_labs: weakref.WeakValueDictionary[str, Lab] = weakref.WeakValueDictionary()
+PASS = 1200  # snapshots in one pass of training ahead, all sessions (then answers go first)
+GATHER = 0.3  # seconds training ahead may wait for more sessions to join its pass: the next
+# pull comes ~1.5 s after the last (player.js BATCH), so there is time, and a pass of many
+# sessions costs each step about half of what it costs alone
+
+
+class PullThread:
+    """One thread answers every pull and trains ahead for every session.
+
+    Answers go first, in arrival order. Training ahead waits behind them, and all the
+    sessions waiting for it train together (nncore.trace_many: one pass for all, the
+    same bits as each alone), at most ``PASS`` snapshots a pass, answers served between
+    passes; training ahead waits up to ``GATHER`` seconds for more sessions to join. The busier the server, the more sessions a pass holds, and the less each
+    step costs."""
+
+    def __init__(self) -> None:
+        self._cv = threading.Condition()
+        self._answers: deque = deque()
+        self._ahead: dict[int, tuple[Lab, float]] = {}
+        self._since = 0.0  # when the oldest session waiting for training ahead came
+        self._thread: threading.Thread | None = None
+        self.passes = self.trained = 0  # counters (tests and benchmarks read them)
+
+    def answer(self, body: bytes) -> Future:
+        fut: Future = Future()
+        with self._cv:
+            self._answers.append((body, fut))
+            self._start()
+            self._cv.notify()
+        return fut
+
+    def ahead(self, lab: Lab, rate: float) -> None:
+        with self._cv:
+            if not self._ahead:
+                self._since = time.monotonic()
+            self._ahead[id(lab)] = (lab, rate)
+            self._start()
+            self._cv.notify()
+
+    def _start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="bpl-pull", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            with self._cv:
+                while not self._answers:
+                    if self._ahead:
+                        wait = self._since + GATHER - time.monotonic()
+                        if wait <= 0:
+                            break
+                        self._cv.wait(wait)
+                    else:
+                        self._cv.wait()
+                batch = [] if self._answers else list(self._ahead.values())
+                if batch:
+                    self._ahead.clear()
+            if batch:
+                self._train(batch)
+            else:
+                self._serve_waiting()
+
+    def _serve_waiting(self) -> None:
+        while True:
+            with self._cv:
+                if not self._answers:
+                    return
+                body, fut = self._answers.popleft()
+            try:
+                fut.set_result(serve(body, self))
+            except Exception as exc:  # noqa: BLE001 (the route answers 500, the thread lives)
+                fut.set_exception(exc)
+
+    def _train(self, batch: list[tuple[Lab, float]]) -> None:
+        need: dict[int, int] = {}
+        for lab, _rate in batch:
+            if lab.lock.acquire(blocking=False):  # (busy: its feed or next pull trains)
+                try:
+                    need[id(lab)] = take_ahead(lab)
+                finally:
+                    lab.lock.release()
+        while True:
+            work, held = [], []
+            share = max(12, PASS // max(1, sum(1 for k in need.values() if k > 0)))
+            for lab, rate in batch:
+                if need.get(id(lab), 0) > 0 and lab.lock.acquire(blocking=False):
+                    held.append(lab)
+                    work.append((lab, min(share, need[id(lab)]), rate))
+            if not work:
+                return
+            try:
+                got = train_many(work)
+            finally:
+                for lab in held:
+                    lab.lock.release()
+            self.passes += 1
+            for (lab, _n, _rate), k in zip(work, got):
+                self.trained += k
+                need[id(lab)] = need[id(lab)] - k if k else 0  # none: it cannot train on
+            self._serve_waiting()
+
+
+PULLS = PullThread()  # one per server process
+
+
+def register(lab: Lab) -> str:
+    """The session's token, from now on answered at ``PATH``."""
+    token = lab.player.token
+    if _labs.get(token) is not lab:
+        _labs[token] = lab
+    return token
+
+
+def serve(body: bytes, pulls: PullThread | None = None) -> tuple[int, bytes]:
+    """Answer one pull (the request's body); returns (HTTP status, reply bytes); asks the
+    pull thread (``pulls``, default the process's) to train ahead for the session after
+    a reply."""
+    if len(body) > MAX_BODY:
+        return BAD, b""
+    try:
+        msg = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return BAD, b""
+    if not isinstance(msg, dict):
+        return BAD, b""
+    token = msg.get("token")
+    lab = _labs.get(token) if isinstance(token, str) else None
+    if lab is None:
+        return UNKNOWN, b""
+    req, rate = parse_request(msg), msg.get("rate")
+    if req is None or isinstance(rate, bool) or rate not in STEP_RATES:
+        return BAD, b""
+    if not lab.lock.acquire(blocking=False):
+        return BUSY, b""
+    try:
+        ps = sync(lab)
+        if not ps.started and req["run"] == lab.generation and req["stream"] == ps.stream:
+            return BUSY, b""  # a stream's first pull goes through the feed
+        reply = answer(lab, req, float(rate))
+    finally:
+        lab.lock.release()
+    (pulls or PULLS).ahead(lab, float(rate))  # after the answers already waiting
+    return 200, reply
+
+
+async def _endpoint(request):
+    import asyncio
+
+    from starlette.responses import Response
+
+    size = request.headers.get("content-length", "")
+    if not size.isdigit() or int(size) > MAX_BODY:  # never read a large body
+        return Response(b"", status_code=BAD if size.isdigit() else 411)
+    body = await request.body()
+    status, reply = await asyncio.wrap_future(PULLS.answer(body))
+    return Response(reply, status_code=status, media_type="application/octet-stream",
+                    headers={"Cache-Control": "no-store"})
+
+
+def routes(base: str = "") -> list:
+    """The route for ``st.App(routes=…)``, under the server's base URL path."""
+    from starlette.routing import Route
+
+    prefix = "/" + base.strip("/") if base.strip("/") else ""
+    return [Route(prefix + PATH, _endpoint, methods=["POST"])]
