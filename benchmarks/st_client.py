@@ -7,10 +7,10 @@ tests/test_concurrency.py: timeouts on every wait and a record of what the page 
 A :class:`Session` does on the wire what a browser tab does: connect, a first run (the
 step-by-step tab), a run with the Train tab open, Play (the ``play`` button's trigger),
 then plays like ``player.js``: snapshots back at their interval, one pull whenever less
-than the lead is queued, retried after 3 s. As the player: a stream's first pull is the
-``live_feed`` element's ``pull`` trigger (a fragment rerun), the rest go over HTTP to the
-pull route (lab/player/route.py) on one kept-alive connection; a 409 sends that pull
-through the feed, any other failure the rest (``route=False``: every pull by the feed).
+than the lead is queued, retried after 3 s. As the player: pulls go over HTTP to the pull
+route (lab/player/route.py) on one kept-alive connection; a 409 sends that pull through
+the ``live_feed`` element's ``pull`` trigger (a fragment rerun), any other failure the
+rest (``route=False``: every pull by the feed).
 """
 
 from __future__ import annotations
@@ -327,7 +327,6 @@ class Session:
         end = time.monotonic() + seconds
         inflight = None
         latency = 0.1
-        live = False  # a reply of this stream came: later pulls over the route
         while time.monotonic() < end:
             route = self.player.get("route") if self.use_route else None
             now = time.monotonic()
@@ -341,7 +340,6 @@ class Session:
                     if inflight[1] >= t_measure:
                         self.latencies.append(lat)
                     inflight = None
-                live = live or (d["run"], d["stream"]) == (run, stream)
                 if self.first_snapshot is None and len(d["snapshots"]) and self.play_at:
                     self.first_snapshot = at - self.play_at  # Play → the first frame to draw
                 for s in d["snapshots"]["step"].tolist():
@@ -374,7 +372,7 @@ class Session:
                        "want": want, "seq": seq, "ehave": ehave,
                        "shown": shown if shown >= 0 else max(have, 0)}
                 inflight = (seq, time.monotonic())
-                if route and live:  # over HTTP (answered on its own task)
+                if route:  # over HTTP (answered on its own task)
                     asyncio.create_task(self._route_pull(req, route))
                 else:
                     await self._feed_pull(req)

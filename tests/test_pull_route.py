@@ -82,11 +82,24 @@ def test_a_session_that_ends_leaves_the_route():
     assert R._labs.get(token) is None
 
 
-def test_a_streams_first_pull_and_a_busy_session_go_through_the_feed():
+def test_a_stream_starting_from_an_earlier_frame_and_a_busy_session_go_through_the_feed():
     lab = playing()
-    assert serve(body(lab)) == (R.BUSY, b"")  # not started: the feed fixes where it starts
-    assert lab.trainer.steps == 0
     started(lab)
+    with lab.lock:
+        P.prefetch(lab, RATE)  # trained ahead of the screen
+        lab.player.new_stream(keep_marks=True)  # the speed changed while playing
+    steps = lab.trainer.steps
+    # its first pull takes training back to the frame on screen: the feed (its rerun
+    # writes the journal to the address)
+    assert serve(body(lab, have=20)) == (R.BUSY, b"")
+    assert lab.trainer.steps == steps
+    with lab.lock:
+        P.answer(lab, json.loads(body(lab, have=20)), RATE)
+    # a setting changed while paused: Play's first pull hands it over: the feed too
+    other = playing()
+    with other.lock:
+        other.settings = Settings(lr=0.3)
+    assert serve(body(other)) == (R.BUSY, b"")
     held, release = threading.Event(), threading.Event()
 
     def rerun():  # a script run holds the session
@@ -107,6 +120,13 @@ def test_a_streams_first_pull_and_a_busy_session_go_through_the_feed():
     status, reply = serve(body(lab, have=5, seq=3), noted)
     assert status == 200 and F.decode(reply)["seq"] == 3
     assert noted.asked == [(lab, float(RATE))]  # then it trains ahead
+
+
+def test_play_from_where_training_is_starts_over_the_route():
+    lab = playing()
+    status, reply = serve(body(lab, want=30))  # the stream's first pull
+    assert status == 200 and F.decode(reply)["snapshots"]["step"][0] == P.stride_for(RATE)
+    assert len(F.decode(reply)["snapshots"]) == P.FIRST_REPLY
 
 
 def test_a_route_reply_is_the_feeds_reply_bit_for_bit():

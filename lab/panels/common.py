@@ -11,10 +11,16 @@ from ..links import Rejected, fields
 from ..state import DATA_FIELDS, Data, Lab, Settings, View, change, make_data, new_lab, view_indices
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
 def cached_data(settings: Settings) -> Data:
     """Datasets are pure functions of their settings: generate each once."""
-    return make_data(settings)
+    return _data_cache()(settings)
+
+
+@functools.cache
+def _data_cache():
+    # made on first use, inside a run: the server imports this module (app.py's st.App)
+    # before its runtime exists, and a cache made then would log that it found none
+    return st.cache_data(max_entries=32, show_spinner=False)(make_data)
 
 
 def get_lab() -> Lab:

@@ -10,9 +10,9 @@ the same pull (protocol.py) to ``PATH``, a route the app mounts beside Streamlit
   that ends leaves). An unknown token gets 404, and the player goes back to its feed.
 * **One thread per session at a time.** The session's lock (``Lab.lock``) is held by its
   script runs and callbacks; a pull takes it without waiting. When a script run holds it,
-  or the stream has not started (its first pull sets where it starts, journals a setting
-  changed while playing, and writes the address: the feed does that), the answer is 409
-  and the player sends that pull through its feed.
+  or a stream's first pull would take training back or change a setting (a speed or a
+  setting changed while playing: that is journalled in the address, which the feed's
+  rerun writes), the answer is 409 and the player sends that pull through its feed.
 * **One trainer.** Every pull is answered on one thread (:class:`PullThread`), in arrival
   order; training ahead for the next pulls waits behind the answers, and the sessions
   waiting for it train together.
@@ -172,13 +172,24 @@ def serve(body: bytes, pulls: PullThread | None = None) -> tuple[int, bytes]:
         return BUSY, b""
     try:
         ps = sync(lab)
-        if not ps.started and req["run"] == lab.generation and req["stream"] == ps.stream:
-            return BUSY, b""  # a stream's first pull goes through the feed
+        if not ps.started and req["run"] == lab.generation and req["stream"] == ps.stream \
+                and not _starts_as_it_is(lab, req["have"]):
+            return BUSY, b""  # it starts elsewhere: the feed notes it in the address
         reply = answer(lab, req, float(rate))
     finally:
         lab.lock.release()
     (pulls or PULLS).ahead(lab, float(rate))  # after the answers already waiting
     return 200, reply
+
+
+def _starts_as_it_is(lab: Lab, have: int) -> bool:
+    """A stream's first pull starts it from the trainer as it is (Play pressed): nothing
+    is trained again and no setting changes, so the run's journal, and the address that
+    carries it, stay as they are. Otherwise (a speed or setting changed while playing)
+    the feed starts it, whose rerun writes the address."""
+    t, s = lab.trainer, lab.settings
+    return have == t.steps and (t.lr, t.batch_size, t.momentum) == (s.lr, s.batch_size,
+                                                                   s.momentum)
 
 
 async def _endpoint(request):

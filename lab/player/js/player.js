@@ -130,7 +130,6 @@ class Player {
       return;
     }
     if (!this.running) return;
-    this.liveStream = this.stream;  // the server has started this stream
     for (const s of r.snaps) {
       if (s.step <= this.lastStep) { this.dupes++; continue; }
       if (!s.finite) { this.skipped++; continue; }  // never drawn: NaN must not reach the screen
@@ -192,14 +191,15 @@ class Player {
     this.requests++;
     const q = { run: this.gen, stream: this.stream, have: this.lastStep, want, seq: this.seq,
                 ehave: this.lastEpoch, shown: this.shown ? this.shown.step : this.lastStep };
-    // A stream's first pull goes through the feed (it fixes where the stream starts); the
-    // rest over HTTP beside the app (route.py), without a rerun, when the server has it.
-    if (this.route && this.liveStream === this.stream) this.fetchPull(q);
+    // Over HTTP beside the app (route.py), without a rerun, when the server has it; else
+    // (and for what the route sends back) through the feed, a fragment rerun.
+    if (this.route) this.fetchPull(q);
     else REG.feed.request(q);
   }
 
-  // A pull over HTTP. 409: the session is busy (a rerun) or the stream not started: that
-  // pull goes through the feed. Any other failure: the feed from now on (for this page).
+  // A pull over HTTP. 409: the session is busy (a rerun), or the stream starts from an
+  // earlier frame: that pull goes through the feed. Any other failure: the feed from now
+  // on (for this page).
   fetchPull(q) {
     const route = this.route;
     fetch(route.url, { method: "POST", cache: "no-store", credentials: "same-origin",
