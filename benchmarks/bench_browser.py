@@ -1,5 +1,5 @@
 """Visible updates per second of the live player in headless Chromium at 1280x800, with
-its websocket bytes and the server's CPU, playing and paused.
+its bytes on the wire and the server's CPU, playing and paused.
 
 Run:  python benchmarks/bench_browser.py [--seconds 4] [--repeats 3]
 
@@ -7,7 +7,8 @@ One ``streamlit run app.py``. Reference in the same browser and run: a bare page
 canvas is redrawn on every requestAnimationFrame (the most a page can show). In each page
 an rAF loop hashes the canvas pixels and counts the frames whose pixels changed: for the
 player, its decision map and its network canvas (the neuron maps). Bytes are the
-websocket frames both ways (Playwright); server CPU is the server process's
+websocket frames both ways and the pulls over HTTP (bodies and headers, Playwright's
+request sizes); server CPU is the server process's
 utime + stime (/proc) over the same window. Medians of the repeats, with min-max.
 """
 
@@ -67,7 +68,14 @@ def player_rates(browser, url: str, pid: int, seconds: float) -> dict:
         ws.on("framesent", lambda p: sent.__setitem__(0, sent[0] + len(p)))
         ws.on("framereceived", lambda p: recv.__setitem__(0, recv[0] + len(p)))
 
+    def on_request(req):  # the pulls over HTTP (lab/player/route.py), headers included
+        if req.url.endswith("/_bpl/pull"):
+            z = req.sizes()
+            recv[0] += z["responseBodySize"] + z["responseHeadersSize"]
+            sent[0] += z["requestBodySize"] + z["requestHeadersSize"]
+
     page.on("websocket", on_ws)
+    page.on("requestfinished", on_request)
     page.goto(url)
     page.wait_for_selector(IDLE, state="attached", timeout=60_000)
     page.get_by_role("tab", name="Train").click()

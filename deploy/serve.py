@@ -60,7 +60,9 @@ def nginx_conf(listen: str, ports: list[int], prefix: Path, temp: Path) -> str:
     servers = "\n".join(f"        server {a} max_fails=0;" for a in addr)
     workers = "\n".join(
         f"    upstream bpl_w{i} {{\n        server {a} max_fails=0;\n"
-        + "".join(f"        server {b} backup;\n" for b in addr if b != a) + "    }"
+        + "".join(f"        server {b} backup;\n" for b in addr if b != a)
+        # kept-alive connections: a tab's pulls (HTTP, lab/player/route.py) reuse them
+        + "        keepalive 32;\n    }"
         for i, a in enumerate(addr))
     cookies = "\n".join(f'        "{a}" bpl_w{i};' for i, a in enumerate(addr))
     user = ""

@@ -81,24 +81,24 @@ class PullThread:
 
     def _run(self) -> None:
         while True:
+            batch: list = []
             with self._cv:
-                while not self._answers:
-                    if self._ahead:
-                        wait = self._since + GATHER - time.monotonic()
-                        if wait <= 0:
-                            break
-                        self._cv.wait(wait)
-                    else:
-                        self._cv.wait()
-                batch = [] if self._answers else list(self._ahead.values())
-                if batch:
-                    self._ahead.clear()
+                while True:
+                    due = self._since + GATHER - time.monotonic()
+                    if self._ahead and due <= 0:  # due even while answers keep coming:
+                        batch = list(self._ahead.values())  # else a busy server would
+                        self._ahead.clear()  # answer only, each answer training alone
+                        break
+                    if self._answers:
+                        break
+                    self._cv.wait(due if self._ahead else None)
             if batch:
                 self._train(batch)
             else:
-                self._serve_waiting()
+                self._serve_waiting(one=True)
 
-    def _serve_waiting(self) -> None:
+    def _serve_waiting(self, one: bool = False) -> None:
+        """Answer the pulls waiting (``one``: the oldest only)."""
         while True:
             with self._cv:
                 if not self._answers:
@@ -108,6 +108,8 @@ class PullThread:
                 fut.set_result(serve(body, self))
             except Exception as exc:  # noqa: BLE001 (the route answers 500, the thread lives)
                 fut.set_exception(exc)
+            if one:
+                return
 
     def _train(self, batch: list[tuple[Lab, float]]) -> None:
         need: dict[int, int] = {}
