@@ -188,3 +188,21 @@ def test_training_ahead_together_is_each_sessions_own_prefetch():
         assert lab.trainer.steps == twin.trainer.steps
         assert lab.trainer.net.get_flat().tobytes() == twin.trainer.net.get_flat().tobytes()
         assert len(lab.player.marks) == len(twin.player.marks)
+
+
+def test_the_pull_thread_lives_through_a_failed_pass(monkeypatch, caplog):
+    lab = playing()
+    started(lab)
+    pulls = R.PullThread()
+
+    def broken(work):
+        raise MemoryError("no room")
+    monkeypatch.setattr(R, "train_many", broken)
+    pulls.ahead(lab, float(RATE))
+    for _ in range(6000):  # the pass ran (and failed): waits on the log, not the clock
+        if "training ahead failed" in caplog.text:
+            break
+        threading.Event().wait(0.01)
+    assert "training ahead failed" in caplog.text
+    status, reply = pulls.answer(body(lab, have=50, seq=9)).result(timeout=60)
+    assert status == 200 and F.decode(reply)["seq"] == 9

@@ -21,6 +21,7 @@ the same pull (protocol.py) to ``PATH``, a route the app mounts beside Streamlit
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 import weakref
@@ -30,6 +31,7 @@ from concurrent.futures import Future
 from ..state import Lab
 from .protocol import STEP_RATES, answer, parse_request, sync, take_ahead, train_many
 
+_LOG = logging.getLogger(__name__)
 PATH = "/_bpl/pull"
 MAX_BODY = 1024  # bytes: a pull is ~150
 BUSY, UNKNOWN, BAD = 409, 404, 400
@@ -93,7 +95,11 @@ class PullThread:
                         break
                     self._cv.wait(due if self._ahead else None)
             if batch:
-                self._train(batch)
+                try:
+                    self._train(batch)
+                except Exception:  # noqa: BLE001 (the thread must live: every pull needs it)
+                    _LOG.exception("training ahead failed; those sessions train on their "
+                                   "next pulls")
             else:
                 self._serve_waiting(one=True)
 
