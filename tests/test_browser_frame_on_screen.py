@@ -103,8 +103,16 @@ def test_a_link_copied_while_playing_opens_the_frame_on_screen(streamlit_server:
     other = fresh.new_page()
     try:
         other.goto(copied, wait_until="domcontentloaded")
-        other.wait_for_function(f"() => globalThis.__bpl?.player?.shown?.step === {step}",
-                                timeout=60_000)
+        try:
+            other.wait_for_function(f"() => globalThis.__bpl?.player?.shown?.step === {step}",
+                                    timeout=60_000)
+        except Exception as e:  # say where the page was (a clean-clone run timed out here once)
+            where = other.evaluate("""() => { const p = globalThis.__bpl?.player;
+              return { url: location.href, player: !!p, step: p?.shown?.step,
+                       running: p?.running, exceptions: document.querySelectorAll(
+                         '[data-testid="stException"]').length,
+                       status: p?.el?.status?.textContent }; }""")
+            raise AssertionError(f"the link's page never showed step {step}: {where}") from e
         theta = np.array(other.evaluate("() => Array.from(__bpl.player.shown.theta)"))
         np.testing.assert_array_equal(theta, trained(step, dataset="moons").net.get_flat())
         np.testing.assert_array_equal(theta.astype(np.float32), np.float32(at["theta"]))
