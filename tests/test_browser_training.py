@@ -213,8 +213,12 @@ def test_charts_never_run_ahead_of_the_frame_on_screen(streamlit_server: str, pa
     page.get_by_text("Presenter mode").click()  # a full rerun that keeps playing
     wait_for_app(page)
     for _ in range(10):
-        last, shown = page.evaluate(
-            "() => [__bpl.player.hist.epoch.at(-1), __bpl.player.shown.epoch]")
+        # (read from the player once it is there: a clean-clone run under heavy load found
+        # no player at this moment once; mounting is test_player_mounts_once's to check)
+        last, shown = page.wait_for_function(
+            "() => { const p = globalThis.__bpl?.player;"
+            " return p?.shown ? [p.hist.epoch.at(-1), p.shown.epoch] : null; }",
+            timeout=30_000).json_value()
         assert last <= shown, (last, shown)
         page.wait_for_timeout(100)
     assert page.evaluate("() => __bpl.player.running")
