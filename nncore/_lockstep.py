@@ -86,15 +86,8 @@ class _Job:
         finally:
             f.store(t.net)
             t.history.steps = t.steps
-        got = self.got
-        while got and self.steps[got - 1] > t.steps:  # undone after it was recorded
-            got -= 1
-        if t.steps > (self.steps[got - 1] if got else self.first):  # where the undo left θ
-            f.flat_into(self.theta[got])
-            self.steps[got], self.epochs[got] = t.steps, t.epoch
-            got += 1
-        return Trace(steps=self.steps[:got].copy(), epochs=self.epochs[:got].copy(),
-                     theta=self.theta[:got].copy(), metrics=self.metrics)
+        return t._records(self.steps, self.epochs, self.theta, self.got, self.first,
+                          self.metrics)
 
 
 def trace_many(jobs) -> list[Trace]:

@@ -255,10 +255,15 @@ class Trainer(Stepper):
         finally:
             f.store(self.net)
             self.history.steps = self.steps
+        return self._records(steps, epochs, theta, got, first, metrics)
+
+    def _records(self, steps, epochs, theta, got: int, first: int, metrics) -> Trace:
+        """A trace's ``got`` records, less those an undo took back, plus where an undo left
+        θ (when it is past the last record kept)."""
         while got and steps[got - 1] > self.steps:  # undone after it was recorded
             got -= 1
         if self.steps > (steps[got - 1] if got else first):  # where the undo left θ
-            f.flat_into(theta[got])
+            self._f.flat_into(theta[got])
             steps[got], epochs[got] = self.steps, self.epoch
             got += 1
         return Trace(steps=steps[:got].copy(), epochs=epochs[:got].copy(),

@@ -1,7 +1,8 @@
 """The player's two Streamlit elements, registered once at import (see __init__.py).
 
 The player's script is one module joined from js/: the wire format, the network's forward
-pass, the drawing, the pointer, then the player itself (the only file with an export)."""
+pass, the drawing, the pointer, where a pull goes, then the player itself (the only file
+with an export)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 _JS = Path(__file__).resolve().parent / "js"
-PLAYER_SCRIPT = ("wire.js", "net.js", "draw.js", "pick.js", "player.js")
+PLAYER_SCRIPT = ("wire.js", "net.js", "draw.js", "pick.js", "pull.js", "player.js")
 
 
 def _read(name: str) -> str:

@@ -79,7 +79,7 @@ class Player {
     for (let i = 0; i < h.n; i++) this.hist.rows.push(Array.from(rows.subarray(nm * i, nm * i + nm)));
     this.pendingEpochs = []; this.chartsDirty = true;
     this.interval = d.interval; this.speed = d.speed; this.stride = d.stride;
-    this.route = d.route && d.route.token ? { url: new URL(d.route.path, location.href).href, token: d.route.token } : null;
+    this.route = routeOf(d);
     this.status = d.status; this.sample = d.sample;
     const exact = { step: d.state.step, epoch: d.state.epoch, theta: unb64(d.state.theta, Float64Array), exact: true };
     const wasRunning = this.running, newStream = d.stream !== this.stream;
@@ -191,26 +191,7 @@ class Player {
     this.requests++;
     const q = { run: this.gen, stream: this.stream, have: this.lastStep, want, seq: this.seq,
                 ehave: this.lastEpoch, shown: this.shown ? this.shown.step : this.lastStep };
-    // Over HTTP beside the app (route.py), without a rerun, when the server has it; else
-    // (and for what the route sends back) through the feed, a fragment rerun.
-    if (this.route) this.fetchPull(q);
-    else REG.feed.request(q);
-  }
-
-  // A pull over HTTP. 409: the session is busy (a rerun), or the stream starts from an
-  // earlier frame: that pull goes through the feed. Any other failure: the feed from now
-  // on (for this page).
-  fetchPull(q) {
-    const route = this.route;
-    fetch(route.url, { method: "POST", cache: "no-store", credentials: "same-origin",
-                       headers: { "Content-Type": "application/json" },
-                       body: JSON.stringify({ ...q, token: route.token, rate: this.speed }) })
-      .then((r) => (r.ok ? r.arrayBuffer() : Promise.reject(r.status)))
-      .then((buf) => { this.routed++; this.ingest(new Uint8Array(buf)); })
-      .catch((status) => {
-        if (status !== 409 && this.route === route) this.route = null;
-        if (this.inflight && this.inflight.seq === q.seq && REG.feed) REG.feed.request(q);
-      });
+    sendPull(this, q);  // over the route or the feed (pull.js)
   }
 
   // Stop on the frame on screen and tell the server which it is: the trainer goes there.
