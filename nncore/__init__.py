@@ -6,11 +6,13 @@
 >>> hist = train(net, X, Y)
 """
 
-from . import datasets
+from . import datasets, features
 from ._lockstep import trace_many
 from .activations import ACTIVATIONS, Activation, get_activation
+from .features import FEATURES
 from .gradcheck import GradientCheck, GradRow, gradient_check, relative_error
 from .mlp import MLP, Forward, Gradients, SampleForward, SampleGradients
+from .penalty import REGULARIZATIONS
 from .train import (
     DEFAULTS,
     Checkpoint,
@@ -26,7 +28,9 @@ from .train import (
 __all__ = [
     "ACTIVATIONS",
     "DEFAULTS",
+    "FEATURES",
     "MLP",
+    "REGULARIZATIONS",
     "Activation",
     "Checkpoint",
     "Defaults",
@@ -41,6 +45,7 @@ __all__ = [
     "Trainer",
     "datasets",
     "divergence_message",
+    "features",
     "get_activation",
     "gradient_check",
     "relative_error",

@@ -41,6 +41,7 @@ class FusedSGD:
         self._bind(*(np.zeros(total) for _ in range(5)))
         self._bufs: dict[object, dict] = {}
         self._is_tanh = act.name == "tanh"
+        self.pen = ("none", 0.0)  # the net's weight penalty (kind, λ), read by load and sync
 
     def _bind(self, theta, grad, vel, theta_prev, vel_prev) -> None:
         """Keep θ, ∇, v and the rollback point in these flat arrays (each contiguous, of
@@ -64,12 +65,14 @@ class FusedSGD:
     def load(self, net: MLP) -> None:
         """θ ← the network's W, b. Also the rollback point: until the next update a
         rollback restores exactly these weights (and the current velocity)."""
+        self.pen = net._penalty
         self._write(net)
         self._snapshot()
 
     def sync(self, net: MLP) -> bool:
         """θ ← the network's W, b; True if that changed θ (the net was edited since the
         last store), and then those weights are the new rollback point."""
+        self.pen = net._penalty
         self._tmp[...] = self.theta  # one flat comparison is cheaper than one per array
         self._write(net)
         if np.array_equal(self.theta, self._tmp):
@@ -159,11 +162,23 @@ class FusedSGD:
                     D[q - 1] *= T[q - 1]
                 else:
                     D[q - 1] *= self.act.dsigma(Z[q - 1])
+        if self.pen[1]:
+            self.penalize(self.Gt, self.Wt)
         return loss
 
+    def penalize(self, Gt: list, Wt: list) -> None:
+        """∂L/∂W^(q) += λ R'(W^(q)) (nncore.penalty) in the weight rows of each Ĝ (not the
+        bias row); Gt, Wt may carry a leading axis of stacked networks (_lockstep.py)."""
+        kind, lam = self.pen
+        for g, w in zip(Gt, Wt):
+            if kind == "L2":
+                g[..., :-1, :] += (2.0 * lam) * w[..., :-1, :]
+            else:
+                g[..., :-1, :] += lam * np.sign(w[..., :-1, :])
+
     def loss(self, buf: dict) -> float:
-        """L = (1/N) Σ (Ŷ − Y)² on the batch in ``buf`` (a forward pass only; the
-        gradient buffer is left untouched)."""
+        """L = (1/N) Σ (Ŷ − Y)² on the batch in ``buf``, the data term (a forward pass
+        only; the gradient buffer is left untouched)."""
         self.forward(buf)
         err = buf["D"][-1]
         np.subtract(buf["Z"][-1], buf["Y"], out=err)

@@ -111,7 +111,7 @@ def trace_many(jobs) -> list[Trace]:
         items.append((t, n, stride, until))
     groups: dict[tuple, list[int]] = {}
     for i, (t, *_rest) in enumerate(items):
-        key = (t.net.sizes, t.net.act.name, t.batch_size, t.momentum != 0.0)
+        key = (t.net.sizes, t.net.act.name, t.batch_size, t.momentum != 0.0, t.net._penalty)
         groups.setdefault(key, []).append(i)
     out: list[Trace | None] = [None] * len(items)
     with np.errstate(all="ignore"):
@@ -312,6 +312,8 @@ class _Stack:
                     self.D[q - 1] *= self.T[q - 1]
                 else:
                     self.D[q - 1] *= f.act.dsigma(self.Z[q - 1])
+        if f.pen[1]:  # one penalty for the group (its key)
+            f.penalize(self.Gt, self.Wt)
 
     def measure(self, ts: list[Trainer], key: str) -> list[tuple]:
         """After forward and backward_loss on a data set (its rows in every network's
@@ -320,15 +322,19 @@ class _Stack:
         N, f = self.N, self.f
         err = self.D[-1]
         losses = [float(np.vdot(err[r], err[r])) / N for r in range(self.S)]
-        hits = np.count_nonzero(np.argmax(self.Z[-1], axis=2)
-                                == np.stack([t._eval[key]["label"] for t in ts]), axis=1)
+        if self.Z[-1].shape[2] == 1:  # one output (regression): no accuracy, as _accuracy
+            acc = [math.nan] * self.S
+        else:
+            hits = np.count_nonzero(np.argmax(self.Z[-1], axis=2)
+                                    == np.stack([t._eval[key]["label"] for t in ts]), axis=1)
+            acc = [hits[r] / N for r in range(self.S)]
         if key != "train":
-            return [(losses[r], hits[r] / N) for r in range(self.S)]
+            return [(losses[r], acc[r]) for r in range(self.S)]
         self.gradients(f)
         limit = SATURATION_FRACTION * f.act.dsigma_max
         sat = [np.mean(f.act.dsigma(z) < limit, axis=(1, 2)) for z in self.Z[:-1]]
         out = []
         for r in range(self.S):
             norms = [math.sqrt(np.vdot(g[r, :-1], g[r, :-1])) for g in self.Gt]
-            out.append((losses[r], hits[r] / N, norms, [float(a[r]) for a in sat]))
+            out.append((losses[r], acc[r], norms, [float(a[r]) for a in sat]))
         return out

@@ -8,6 +8,8 @@ idea: here how a step is taken, there what a caller can ask of a trainer.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .sgd import divergence_message, plural
@@ -171,5 +173,8 @@ class Stepper:
 
 def _accuracy(buf: dict) -> float:
     """Share of rows where argmax Ŷ (the forward pass in ``buf``) equals argmax Y (the
-    targets' classes, kept in the buffer since they never change)."""
+    targets' classes, kept in the buffer since they never change); NaN for a network with
+    one output (regression: there are no classes to get right)."""
+    if buf["Z"][-1].shape[1] == 1:
+        return math.nan
     return np.count_nonzero(np.argmax(buf["Z"][-1], axis=1) == buf["label"]) / buf["N"]

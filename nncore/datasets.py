@@ -1,4 +1,5 @@
-"""Toy two-class datasets in the plane, for training small networks.
+"""Toy datasets in the plane, for training small networks: five two-class sets and two
+regression sets.
 
     X, Y = make("xor", n=400, noise=0.1, seed=0)
     (Xtr, Ytr), (Xte, Yte) = split(X, Y, test_fraction=0.3, seed=0)
@@ -12,6 +13,11 @@ square.
 
 Labels are one-hot: class 1 -> [1, 0], class 2 -> [0, 1] (the app's names; as indices,
 argmax 0 and 1). Class 1 gets n // 2 points and class 2 the rest; rows are shuffled so the classes are interleaved.
+
+The regression sets (:data:`REGRESSION`) give one real target per point instead, Y of
+shape (n, 1), computed from the clean point (the jitter blurs the inputs, as above):
+"plane" y = (x₁ + x₂)/2, and "gauss", a sum of four Gaussian bumps of height +1 at
+(±0.5, ±0.5) where x₁x₂ > 0 and −1 where x₁x₂ < 0 (std 0.25); both lie in [−1, 1].
 
 The spiral is deliberately hard: a 2-3-4-2 network has too little capacity to
 separate it well, which is the lesson about capacity.
@@ -92,7 +98,12 @@ def _gaussians(n, noise, rng):
 def _spiral(n, noise, rng):
     """Two interleaved Archimedean spirals, radius 0.05 -> 1 over 1.75 turns.
 
-    Class 2 is class 1 rotated by pi. The spiral is deliberately hard: a 2-3-4-2
+    Class 2 is class 1 rotated by pi. The regression sets (:data:`REGRESSION`) give one real target per point instead, Y of
+shape (n, 1), computed from the clean point (the jitter blurs the inputs, as above):
+"plane" y = (x₁ + x₂)/2, and "gauss", a sum of four Gaussian bumps of height +1 at
+(±0.5, ±0.5) where x₁x₂ > 0 and −1 where x₁x₂ < 0 (std 0.25); both lie in [−1, 1].
+
+The spiral is deliberately hard: a 2-3-4-2
     network has too little capacity to separate it well, which is the lesson
     about capacity.
     """
@@ -103,6 +114,23 @@ def _spiral(n, noise, rng):
     return _jitter(clean, noise, rng), labels
 
 
+def _plane(n, noise, rng):
+    """A tilted plane: y = (x1 + x2) / 2 over [-1, 1]^2."""
+    clean = rng.uniform(-1.0, 1.0, size=(n, 2))
+    return _jitter(clean, noise, rng), (clean[:, 0] + clean[:, 1]) / 2.0
+
+
+_BUMPS = ((-0.5, -0.5, 1.0), (0.5, 0.5, 1.0), (-0.5, 0.5, -1.0), (0.5, -0.5, -1.0))
+
+
+def _gauss(n, noise, rng):
+    """A sum of Gaussian bumps (std 0.25): +1 at (±0.5, ±0.5) with equal signs, −1 else."""
+    clean = rng.uniform(-1.0, 1.0, size=(n, 2))
+    y = sum(h * np.exp(-((clean[:, 0] - a) ** 2 + (clean[:, 1] - b) ** 2) / (2 * 0.25 ** 2))
+            for a, b, h in _BUMPS)
+    return _jitter(clean, noise, rng), y
+
+
 _GENERATORS = {
     "xor": _xor,
     "circles": _circles,
@@ -110,7 +138,14 @@ _GENERATORS = {
     "gaussians": _gaussians,
     "spiral": _spiral,
 }
-NAMES = tuple(_GENERATORS)  # menu order for the UI
+NAMES = tuple(_GENERATORS)  # the two-class sets, in menu order for the UI
+_REGRESSORS = {"plane": _plane, "gauss": _gauss}
+REGRESSION = tuple(_REGRESSORS)  # the regression sets, in menu order
+
+
+def is_regression(name) -> bool:
+    """True for a regression set's name (Y has one column of real targets)."""
+    return name in _REGRESSORS
 
 
 def _show(value):
@@ -172,12 +207,13 @@ def _check_array(A, label):
 
 
 def make(name, n=400, noise=0.1, seed=0):
-    """Generate a two-class dataset in the plane.
+    """Generate a dataset in the plane.
 
     Parameters
     ----------
     name : str
-        One of ``NAMES``: "xor", "circles", "moons", "gaussians", "spiral".
+        One of ``NAMES``: "xor", "circles", "moons", "gaussians", "spiral"; or of
+        ``REGRESSION``: "plane", "gauss".
     n : int, default=400
         Number of points, 4 <= n <= 100_000. Class 1 gets n // 2, class 2 the rest.
     noise : float, default=0.1
@@ -192,9 +228,11 @@ def make(name, n=400, noise=0.1, seed=0):
         Point coordinates; clean points lie in [-1, 1]^2 before the jitter.
     Y : ndarray of shape (n, 2), float64
         One-hot labels: class 1 is [1, 0], class 2 is [0, 1]. Rows are shuffled.
+        For a regression set, shape (n, 1): the real target of each point.
     """
-    if not isinstance(name, str) or name not in _GENERATORS:
-        raise ValueError(f"unknown dataset {_show(name)}: expected one of {', '.join(NAMES)}")
+    if not isinstance(name, str) or name not in _GENERATORS and name not in _REGRESSORS:
+        raise ValueError(f"unknown dataset {_show(name)}: expected one of "
+                         f"{', '.join(NAMES + REGRESSION)}")
     if not _is_int(n) or n < 4:
         raise ValueError(f"n must be an integer >= 4, got {_show(n)}")
     if n > MAX_N:
@@ -205,6 +243,9 @@ def make(name, n=400, noise=0.1, seed=0):
         raise ValueError(f"noise must be at most {MAX_NOISE:g}, got {_show(noise)}")
     rng = _rng(seed)
     n = int(n)
+    if name in _REGRESSORS:
+        X, y = _REGRESSORS[name](n, float(noise) + 0.0, rng)
+        return X, y[:, None]  # drawn independently: already in no order
     # + 0.0 turns -0.0 (a valid noise >= 0) into 0.0: numpy refuses a negative-zero scale
     X, labels = _GENERATORS[name](n, float(noise) + 0.0, rng)
     order = rng.permutation(n)

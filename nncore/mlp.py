@@ -33,6 +33,7 @@ import numpy as np
 from ._checks import as_float_array, as_matrix, rng_from
 from ._shapes import MAX_LAYERS, MAX_PARAMS, as_column, check_forward, check_sizes  # noqa: F401 (public: nncore.mlp.MAX_PARAMS)
 from .activations import Activation, get_activation
+from .penalty import check_penalty, penalty, penalty_grad
 
 Array = np.ndarray
 
@@ -111,6 +112,10 @@ class MLP:
         (a bigger network is refused with a ValueError, not left to exhaust memory).
     activation : a name in :data:`nncore.ACTIVATIONS` ("tanh" by default, as in the derivation).
     seed : int or numpy Generator for the initial weights (Glorot-uniform W, zero b).
+    regularization, reg_rate : a weight penalty λR(W) added to the loss ("none", "L1"
+        or "L2", and λ ≥ 0; see :mod:`nncore.penalty`). With "none" (the default) every
+        result is the derivation's exactly. ``loss``, ``backward`` and the sample forms
+        include the penalty; the δ error signals do not change with it.
 
     Inputs and non-finite values: X, Y, x, y must be real numbers (any real dtype,
     converted to float64), finite and at most ``nncore._checks.MAX_ABS`` = 1e100 in
@@ -122,9 +127,11 @@ class MLP:
     divergence.
     """
 
-    def __init__(self, sizes=(2, 3, 4, 2), activation: str = "tanh", seed=0):
+    def __init__(self, sizes=(2, 3, 4, 2), activation: str = "tanh", seed=0, *,
+                 regularization: str = "none", reg_rate: float = 0.0):
         self.sizes = check_sizes(sizes)
         self.act: Activation = get_activation(activation)
+        self._penalty = check_penalty(regularization, reg_rate)
         rng = rng_from(seed)
         self.W: list[Array] = []
         self.b: list[Array] = []
@@ -136,9 +143,11 @@ class MLP:
 
     # ------------------------------------------------------------------ building
     @classmethod
-    def from_params(cls, W, b, activation: str = "tanh") -> MLP:
+    def from_params(cls, W, b, activation: str = "tanh", *, regularization: str = "none",
+                    reg_rate: float = 0.0) -> MLP:
         """A network with copies of the given ``W`` (list of (n_q, n_{q-1})) and
         ``b`` (list of (n_q,)) arrays; shapes must chain and values be finite."""
+        pen = check_penalty(regularization, reg_rate)
         if not isinstance(W, (list, tuple)) or not isinstance(b, (list, tuple)):
             # ValueError, not TypeError: nncore reports every bad input one way.
             raise ValueError(  # noqa: TRY004
@@ -172,12 +181,32 @@ class MLP:
         net = cls.__new__(cls)
         net.sizes = tuple(sizes)
         net.act = get_activation(activation)
+        net._penalty = pen
         net.W = [w.copy() for w in Ws]
         net.b = bs
         return net
 
     def copy(self) -> MLP:
-        return MLP.from_params(self.W, self.b, self.act.name)
+        return MLP.from_params(self.W, self.b, self.act.name, regularization=self.regularization,
+                               reg_rate=self.reg_rate)
+
+    @property
+    def regularization(self) -> str:
+        """The weight penalty: "none", "L1" or "L2" (set with :meth:`set_penalty`)."""
+        return self._penalty[0]
+
+    @property
+    def reg_rate(self) -> float:
+        """λ, the penalty's rate (0 with "none")."""
+        return self._penalty[1]
+
+    def set_penalty(self, regularization: str, reg_rate: float = 0.0) -> None:
+        """Change the weight penalty (checked as in the constructor)."""
+        self._penalty = check_penalty(regularization, reg_rate)
+
+    def penalty(self) -> float:
+        """λ R(W): the penalty's part of the loss at the current weights (0 without one)."""
+        return penalty(self.W, *self._penalty)
 
     @property
     def L(self) -> int:
@@ -208,7 +237,9 @@ class MLP:
                 i += p.size
 
     def __repr__(self) -> str:
-        return f"MLP(sizes={self.sizes}, activation={self.act.name!r})"
+        pen = ("" if self.regularization == "none"
+               else f", regularization={self.regularization!r}, reg_rate={self.reg_rate!r}")
+        return f"MLP(sizes={self.sizes}, activation={self.act.name!r}{pen})"
 
     # ------------------------------------------------------------ batch (rows)
     def forward(self, X) -> Forward:
@@ -243,10 +274,19 @@ class MLP:
             delta[q - 1] = (delta[q] @ self.W[q]) * self.act.dsigma(fwd.Z[q - 1])
         dW = [delta[q - 1].T @ fwd.A[q - 1] for q in range(1, self.L + 1)]
         db = [delta[q - 1].sum(axis=0) for q in range(1, self.L + 1)]
-        return Gradients(delta=delta, dW=dW, db=db, loss=float(np.sum(err * err) / N))
+        loss = float(np.sum(err * err) / N)
+        if self.reg_rate:  # + λ R'(W^(q)); δ does not change (the penalty has no z in it)
+            dW = [g + penalty_grad(w, *self._penalty) for g, w in zip(dW, self.W)]
+            loss += self.penalty()
+        return Gradients(delta=delta, dW=dW, db=db, loss=loss)
 
     def loss(self, X, Y) -> float:
-        """L = (1/N) Σ_n Σ_e (Ŷ − Y)² : mean over the batch, sum over outputs, no ½."""
+        """L = (1/N) Σ_n Σ_e (Ŷ − Y)² : mean over the batch, sum over outputs, no ½
+        (plus the penalty λR(W) when the network has one: :meth:`data_loss` leaves it out)."""
+        return self.data_loss(X, Y) + self.penalty()
+
+    def data_loss(self, X, Y) -> float:
+        """(1/N) Σ_n Σ_e (Ŷ − Y)², the data term alone (what the loss curves show)."""
         Y_hat = self.forward(X).A[-1]
         Y = as_matrix("Y", Y, self.sizes[-1])
         if Y.shape[0] != Y_hat.shape[0]:
@@ -287,4 +327,8 @@ class MLP:
             delta[q - 1] = self.act.dsigma(fwd.z[q - 1]) * (self.W[q].T @ delta[q])
         dW = [delta[q - 1] @ fwd.a[q - 1].T for q in range(1, self.L + 1)]
         db = [d.copy() for d in delta]
-        return SampleGradients(delta=delta, dW=dW, db=db, loss=float(np.sum(err * err)))
+        loss = float(np.sum(err * err))
+        if self.reg_rate:  # each sample's ℓ carries the penalty, so the batch L is their mean
+            dW = [g + penalty_grad(w, *self._penalty) for g, w in zip(dW, self.W)]
+            loss += self.penalty()
+        return SampleGradients(delta=delta, dW=dW, db=db, loss=loss)
