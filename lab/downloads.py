@@ -49,5 +49,5 @@ def make(lab: Lab, file: str, view: View, stage_index: int, at=None) -> tuple[st
         elif file == "equations":
             data = equations_markdown(lab, view, k)
         else:
-            data = forward_script(lab.net)
+            data = forward_script(lab.net, lab.settings.features)
     return name.format(stage=k + 1), mime, data

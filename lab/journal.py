@@ -125,15 +125,16 @@ def parse_log(text: str, parse_lr, parse_batch, parse_momentum) -> list:
 
 
 def parse_start(text: str, n_params: int, max_abs: float) -> np.ndarray:
-    """A link's ``w0``: base64url of n_params little-endian float64, finite, |v| ≤ max_abs."""
+    """A link's ``w0``: base64url of 1 … n_params little-endian float64, finite, |v| ≤
+    max_abs (the caller checks the count against the link's network)."""
     if not re.fullmatch(r"[A-Za-z0-9_-]*", text):
         raise ValueError("base64url text")
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except ValueError:
         raise ValueError("base64url text") from None
-    if len(raw) != 8 * n_params:
-        raise ValueError(f"{n_params} float64 values")
+    if not raw or len(raw) % 8 or len(raw) > 8 * n_params:
+        raise ValueError(f"at most {n_params} float64 values")
     theta = np.frombuffer(raw, "<f8").astype(np.float64)
     if not np.all(np.isfinite(theta)) or np.any(np.abs(theta) > max_abs):
         raise ValueError(f"finite weights of magnitude at most {max_abs:g}")

@@ -21,13 +21,14 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from nncore import ACTIVATIONS, datasets
+from nncore import ACTIVATIONS, FEATURES, REGULARIZATIONS, datasets
+from nncore.features import TEXT
 
 from .io import MAX_WEIGHT
 from .journal import MAX_LOG_CHARS, Journal, parse_log, parse_start
 from .player.protocol import DEFAULT_RATE, STEP_RATES
 from .stages import build_stages
-from .state import SIZES, Settings
+from .state import HIDDEN, LAYERS, WIDTH, Settings
 
 # ------------------------------------------------------------------ widget domains
 LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -39,12 +40,20 @@ MOMENTUM = (0.0, 0.99, 0.01)
 SEED_MAX = 2**31 - 1
 EPOCHS_LIMIT = (1, 1_000_000)
 VIEW_BATCH = (2, 8)
-N_STAGES = len(build_stages(3))
+WIDTH_DEFAULTS = (*HIDDEN, 4, 4)  # the width widgets' defaults: today's net, then 4 each
+REG_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
+REG_RATE_DEFAULT = 0.01  # the rate widget's value until moved (used once a penalty is on)
+N_STAGES = len(build_stages(LAYERS[1] + 1))  # the deepest network's
 TABS = ("Backprop, step by step", "Lesson", "Train", "Gradient check", "Derivation")
 FORMS = ("sample", "batch")
 MAX_REPLAY_STEPS = 50_000  # ~1–2 s of training on a small server when a link is opened
 MAX_VALUE_CHARS = 40  # longer values are not even parsed (``log`` and ``w0`` excepted)
-N_PARAMS = sum((a + 1) * b for a, b in itertools.pairwise(SIZES))
+
+def n_params(sizes) -> int:
+    return sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+
+
+MAX_N_PARAMS = n_params((len(FEATURES), *[WIDTH[1]] * LAYERS[1], 2))
 
 _DIGITS = re.compile(r"[0-9]{1,10}")
 _DECIMAL = re.compile(r"[0-9]{1,5}(\.[0-9]{1,6})?")
@@ -101,16 +110,35 @@ def _flag(raw: str) -> bool:
     raise Rejected("true or false (or 1 or 0)")
 
 
+_BY_TEXT = {t: f for f, t in TEXT.items()}
+
+
+def _features(raws: Sequence[str]) -> tuple[str, ...]:
+    """A multi-choice, written as the widget writes it: once per chosen feature, by its
+    label (x₁, x₁², sin x₂, …); each at most once, at least one."""
+    if not raws or any(r not in _BY_TEXT for r in raws) or len(set(raws)) != len(raws):
+        raise Rejected("one or more of " + ", ".join(TEXT.values()) + ", each once")
+    return tuple(f for f in FEATURES if TEXT[f] in raws)
+
+
+def features_text(value: tuple[str, ...]) -> list[str]:
+    """The features as a link writes them: their labels."""
+    return [TEXT[f] for f in value]
+
+
 @dataclass(frozen=True)
 class Field:
     """One link parameter: its name (the widget key), how to parse it, its default, and
-    whether a widget bound to the URL owns it (``steps`` is not a widget)."""
+    whether a widget bound to the URL owns it (``steps`` is not a widget). ``multi``: the
+    parameter may repeat (a multi-choice widget), and ``parse`` takes the list."""
 
     name: str
     parse: Callable[[str], object]
     default: object
     widget: bool = True
     max_chars: int = MAX_VALUE_CHARS
+    multi: bool = False
+    text: Callable[[object], object] | None = None  # how a link writes it (to_param if None)
 
 
 def _log(raw: str) -> list:
@@ -123,7 +151,7 @@ def _log(raw: str) -> list:
 
 def _start(raw: str):
     try:
-        return parse_start(raw, N_PARAMS, MAX_WEIGHT)  # as an uploaded file's
+        return parse_start(raw, MAX_N_PARAMS, MAX_WEIGHT)  # as an uploaded file's
     except ValueError as why:
         raise Rejected(str(why)) from None
 
@@ -138,6 +166,11 @@ def fields(n_lessons: int = 1) -> dict[str, Field]:
         Field("test_fraction", _on_grid(grid(*TEST_FRACTION)), d.test_fraction),
         Field("activation", _choice(tuple(ACTIVATIONS)), d.activation),
         Field("seed", _int_in(0, SEED_MAX), d.seed),
+        Field("layers", _int_in(*LAYERS), len(HIDDEN)),
+        *[Field(f"width{i + 1}", _int_in(*WIDTH), WIDTH_DEFAULTS[i]) for i in range(LAYERS[1])],
+        Field("features", _features, d.features, multi=True, text=features_text),
+        Field("regularization", _choice(REGULARIZATIONS), d.regularization),
+        Field("reg_rate", _on_grid(REG_RATES), REG_RATE_DEFAULT),
         Field("lr", _on_grid(LEARNING_RATES), d.lr),
         Field("batch_size", _on_grid(BATCH_SIZES), d.batch_size),
         Field("momentum", _on_grid(grid(*MOMENTUM)), d.momentum),
@@ -153,9 +186,18 @@ def fields(n_lessons: int = 1) -> dict[str, Field]:
         Field("steps", _int_in(0, 10**10 - 1), 0, widget=False),
         Field("data_seed", _int_in(0, SEED_MAX), d.data_seed, widget=False),
         Field("log", _log, [], widget=False, max_chars=MAX_LOG_CHARS),
-        Field("w0", _start, None, widget=False, max_chars=-(-8 * N_PARAMS // 3) * 4),
+        Field("w0", _start, None, widget=False, max_chars=-(-8 * MAX_N_PARAMS // 3) * 4),
     ]
     return {x.name: x for x in f}
+
+
+def link_sizes(values: Mapping[str, object]) -> tuple[int, ...]:
+    """The network a link's accepted values describe (their defaults for the rest)."""
+    f = fields()
+    get = lambda name: values.get(name, f[name].default)
+    hidden = [get(f"width{i + 1}") for i in range(get("layers"))]
+    outputs = 1 if datasets.is_regression(get("dataset")) else 2
+    return (len(get("features")), *hidden, outputs)
 
 
 def to_param(value: object) -> str:
@@ -199,8 +241,12 @@ def canonical(check: LinkCheck) -> dict[str, str]:
     (``presenter=1`` as ``presenter=true``, ``noise=0.20`` as ``noise=0.2``), nothing
     refused. Opening it gives the same screen, and every widget takes its value from it."""
     out = {}
+    known = fields()
     for name, value in check.values.items():
-        if name == "log":
+        f = known.get(name)
+        if f is not None and f.text is not None:
+            text = f.text(value)
+        elif name == "log":
             text = Journal(entries=value).params().get("log", "")
         elif name == "w0":
             text = Journal(start=value).params()["w0"]
@@ -264,6 +310,15 @@ def parse_link(params: Mapping[str, Sequence[str]], n_lessons: int = 1) -> LinkC
             out.unknown.append(shown_param_name(name))
             continue
         raws = list(raws)
+        if f.multi:
+            if len(raws) > len(FEATURES) or any(len(r) > f.max_chars for r in raws):
+                out.ignored[name] = f"at most {len(FEATURES)} short values"
+                continue
+            try:
+                out.values[name] = f.parse(raws)
+            except Rejected as why:
+                out.ignored[name] = str(why)
+            continue
         if len(raws) != 1:
             out.ignored[name] = f"one value, got {len(raws)}"
             continue
@@ -281,6 +336,10 @@ def parse_link(params: Mapping[str, Sequence[str]], n_lessons: int = 1) -> LinkC
         out.notes.append(f"The link asked for {steps:,} training steps; links replay at most "
                          f"{MAX_REPLAY_STEPS:,}, so training was replayed to "
                          f"{MAX_REPLAY_STEPS:,}.")
+    start = out.values.get("w0")
+    if start is not None and start.size != n_params(link_sizes(out.values)):
+        del out.values["w0"]
+        out.ignored["w0"] = f"{n_params(link_sizes(out.values))} weights (the link's network)"
     log = out.values.get("log")
     if log and log[-1].at > out.values.get("steps", 0):
         del out.values["log"]

@@ -47,6 +47,13 @@ class PassData:
     lr: float
     activation: str
     sample_dW: list[list[Array]] | None = None
+    # the weight penalty λR(W) of the loss (nncore.penalty): loss = data_loss + penalty
+    regularization: str = "none"
+    reg_rate: float = 0.0
+    data_loss: float | None = None
+    penalty: float = 0.0
+    # the input features' names (nncore.features), None for the point itself (x₁, x₂)
+    inputs: tuple[str, ...] | None = None
 
     @property
     def N(self) -> int:
@@ -70,7 +77,8 @@ class PassData:
         return rows.mean(axis=0)
 
 
-def compute_pass(net: MLP, X, Y, indices, lr: float, form: str) -> PassData:
+def compute_pass(net: MLP, X, Y, indices, lr: float, form: str,
+                 inputs: tuple[str, ...] | None = None) -> PassData:
     """Run the derivation's equations on rows ``X[indices]`` in the chosen form.
 
     X (n, n_0), Y (n, n_L): the training set; indices: (N,) ints; form "sample"
@@ -95,17 +103,23 @@ def compute_pass(net: MLP, X, Y, indices, lr: float, form: str) -> PassData:
         g = net.backward(f, Yb)
         Z, A, delta, dW, db, loss = f.Z, f.A, g.delta, g.dW, g.db, g.loss
         sample_dW = [net.backward_sample(net.forward_sample(x), y).dW for x, y in zip(Xb, Yb)]
+    err = A[-1] - Yb  # (N, n_L) in both forms (N = 1 for a sample)
+    data_loss = float(np.sum(err * err)) / Xb.shape[0]
     dsigma = [net.act.dsigma(z) for z in Z[:-1]]
     W_new = [w - lr * d for w, d in zip(net.W, dW)]
     b_new = [v - lr * d for v, d in zip(net.b, db)]
     return PassData(form=form, indices=idx, X=Xb, Y=Yb, Z=Z, A=A, delta=delta, dsigma=dsigma,
                     loss=loss, dW=dW, db=db, W=[w.copy() for w in net.W],
                     b=[v.copy() for v in net.b], W_new=W_new, b_new=b_new, lr=float(lr),
-                    activation=net.activation, sample_dW=sample_dW)
+                    activation=net.activation, sample_dW=sample_dW,
+                    regularization=net.regularization, reg_rate=net.reg_rate,
+                    data_loss=data_loss if net.reg_rate else loss, penalty=net.penalty(),
+                    inputs=inputs)
 
 
 def loss_after(p: PassData) -> float:
     """The loss of the pass's rows after its plain SGD step: nncore's loss on a net with
     W_new, b_new (the pass carries them, so the live net is not needed and never touched).
     What the lesson quotes and "Your turn" asks at the update stage."""
-    return MLP.from_params(p.W_new, p.b_new, p.activation).loss(p.X, p.Y)
+    return MLP.from_params(p.W_new, p.b_new, p.activation, regularization=p.regularization,
+                           reg_rate=p.reg_rate).loss(p.X, p.Y)

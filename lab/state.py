@@ -17,15 +17,20 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from nncore import DEFAULTS, MLP, Trainer, datasets, divergence_message, sgd_update
+from nncore.features import DEFAULT as DEFAULT_FEATURES
+from nncore.features import expand
 
 from .journal import Journal, OneStep
 from .passdata import PassData, compute_pass
 from .player.stream import PlayerState
 from .quiz import QuizState, new_quiz
 
-SIZES = (2, 3, 4, 2)
+SIZES = (2, 3, 4, 2)  # the default network, the derivation's
+HIDDEN = SIZES[1:-1]
+LAYERS = (0, 4)  # hidden layers a network may have, fewest and most
+WIDTH = (1, 8)  # neurons a hidden layer may have
 DATA_FIELDS = ("dataset", "n", "noise", "test_fraction", "data_seed")
-NET_FIELDS = ("activation", "seed")
+NET_FIELDS = ("activation", "seed", "hidden", "features", "regularization", "reg_rate")
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,10 @@ class Settings:
     data_seed: int = 0
     activation: str = "tanh"
     seed: int = DEFAULTS.seed
+    hidden: tuple[int, ...] = HIDDEN  # the hidden layers' widths, input to output
+    features: tuple[str, ...] = DEFAULT_FEATURES  # what the input layer is fed
+    regularization: str = "none"  # the weight penalty: none, L1, L2 (nncore.penalty)
+    reg_rate: float = 0.0  # its rate λ (0 with none)
     lr: float = DEFAULTS.lr
     batch_size: int = DEFAULTS.batch_size
     momentum: float = DEFAULTS.momentum
@@ -47,12 +56,30 @@ class Settings:
 
 @dataclass
 class Data:
-    """The toy set, split: X* (n, 2) inputs and Y* (n, 2) one-hot targets."""
+    """The toy set, split: X* (n, 2) points and Y* (n, 2) one-hot targets. The network is
+    fed the points' features (:meth:`inputs`)."""
 
     X_train: np.ndarray
     Y_train: np.ndarray
     X_test: np.ndarray
     Y_test: np.ndarray
+    _inputs: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def inputs(self, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """The network's input for the training and the test points: the features
+        ``names`` of each (nncore.features.expand), computed once, read-only (the data is
+        shared by every session with these settings)."""
+        got = self._inputs.get(names)
+        if got is None:
+            got = (expand(self.X_train, names), expand(self.X_test, names))
+            for a in got:
+                a.setflags(write=False)
+            self._inputs[names] = got
+        return got
+
+    @property
+    def n_outputs(self) -> int:
+        return self.Y_train.shape[1]
 
     @property
     def y_train(self) -> np.ndarray:
@@ -69,6 +96,22 @@ class Data:
         built-in sets' plane)."""
         top = float(np.max(np.abs(np.concatenate([self.X_train.ravel(), self.X_test.ravel()]))))
         return max(1.3, math.ceil(10 * 1.08 * top - 1e-9) / 10)
+
+
+def sizes_of(s: Settings, d: Data) -> tuple[int, ...]:
+    """The network the settings describe for the data: features → hidden → outputs."""
+    return (len(s.features), *s.hidden, d.n_outputs)
+
+
+def new_net(s: Settings, d: Data) -> MLP:
+    """The initial network of these settings (the seed's weights, bit for bit)."""
+    return MLP(sizes_of(s, d), s.activation, seed=s.seed, regularization=s.regularization,
+               reg_rate=s.reg_rate)
+
+
+def inputs(lab: Lab) -> tuple[np.ndarray, np.ndarray]:
+    """What the session's network is fed: its training and test points' features."""
+    return lab.data.inputs(lab.settings.features)
 
 
 def make_data(s: Settings) -> Data:
@@ -185,26 +228,28 @@ def view_indices(n: int, form: str, sample: int, batch: int) -> np.ndarray:
 def new_lab(settings: Settings | None = None, data: Data | None = None) -> Lab:
     s = settings or Settings()
     d = data if data is not None else make_data(s)
-    net = MLP(SIZES, s.activation, seed=s.seed)
+    net = new_net(s, d)
     return Lab(settings=s, data=d, net=net, trainer=new_trainer(net, d, s), quiz=new_quiz(s.seed))
 
 
 def new_trainer(net: MLP, d: Data, s: Settings) -> Trainer:
     """A trainer for ``net`` on the data ``d`` with the settings ``s`` (seeded shuffling)."""
-    return Trainer(net, d.X_train, d.Y_train, d.X_test, d.Y_test, lr=s.lr,
+    X_train, X_test = d.inputs(s.features)
+    return Trainer(net, X_train, d.Y_train, X_test, d.Y_test, lr=s.lr,
                    batch_size=s.batch_size, momentum=s.momentum, seed=s.seed)
 
 
 def reset(lab: Lab) -> None:
     """Back to the initial weights of this random seed (bit for bit) and epoch 0."""
-    s = lab.settings
-    _new_run(lab, MLP(SIZES, s.activation, seed=s.seed), Journal())
+    _new_run(lab, new_net(lab.settings, lab.data), Journal())
 
 
 def start_from(lab: Lab, W: list[np.ndarray], b: list[np.ndarray]) -> None:
     """A new run from the given weights (W[q-1] (n_q, n_{q-1}), b[q-1] (n_q,)) at epoch 0,
     with the current settings; links carry the weights (the journal's start)."""
-    net = MLP.from_params(W, b, lab.settings.activation)
+    s = lab.settings
+    net = MLP.from_params(W, b, s.activation, regularization=s.regularization,
+                          reg_rate=s.reg_rate)
     _new_run(lab, net, Journal(start=net.get_flat()))
 
 
@@ -276,8 +321,8 @@ def change(lab: Lab, data: Data | None = None, **changes) -> str:
 
 
 def current_pass(lab: Lab, view: View) -> PassData:
-    return compute_pass(lab.net, lab.data.X_train, lab.data.Y_train, view.indices,
-                        lab.settings.lr, view.form)
+    return compute_pass(lab.net, inputs(lab)[0], lab.data.Y_train, view.indices,
+                        lab.settings.lr, view.form, lab.settings.features)
 
 
 def apply_one_step(lab: Lab, view: View, lr: float | None = None) -> dict:
@@ -290,7 +335,7 @@ def apply_one_step(lab: Lab, view: View, lr: float | None = None) -> dict:
     """
     lr = lab.settings.lr if lr is None else lr
     idx = view.indices
-    X, Y = lab.data.X_train[idx], lab.data.Y_train[idx]
+    X, Y = inputs(lab)[0][idx], lab.data.Y_train[idx]
     net = lab.net
     before = net.copy()
     g = net.gradients(X, Y)

@@ -72,6 +72,14 @@ def without(key) -> bytes:
     return dumps(obj)
 
 
+def v1_with(**changes) -> bytes:
+    """A good version 1 file (no "features") with these changes."""
+    obj = good_weights(new_lab())
+    del obj["features"]
+    obj.update(version=1, **changes)
+    return dumps(obj)
+
+
 def edit(path, value) -> bytes:
     """A good file with one nested entry replaced, e.g. path ("W", 1, 0, 2)."""
     obj = good_weights(new_lab())
@@ -104,11 +112,13 @@ def test_weights_json_has_the_documented_fields():
     lab = trained_lab()
     obj = json.loads(lio.weights_json(lab.net, lab.settings, lab.trainer.steps,
                                       lab.trainer.epoch))
-    assert list(obj) == ["format", "version", "sizes", "activation", "settings", "steps",
-                         "epoch", "W", "b"]
-    assert obj["format"] == "backprop-lab-weights" and obj["version"] == 1
+    assert list(obj) == ["format", "version", "sizes", "features", "activation", "settings",
+                         "steps", "epoch", "W", "b"]
+    assert obj["format"] == "backprop-lab-weights" and obj["version"] == 2
     assert obj["sizes"] == [2, 3, 4, 2] and obj["activation"] == "tanh"
-    assert obj["settings"] == asdict(lab.settings)
+    assert obj["features"] == ["x1", "x2"]
+    assert obj["settings"] == {k: list(v) if isinstance(v, tuple) else v
+                               for k, v in asdict(lab.settings).items()}
     assert (obj["steps"], obj["epoch"]) == (37, lab.trainer.epoch)
     assert [np.shape(w) for w in obj["W"]] == [(3, 2), (4, 3), (2, 4)]
     assert [np.shape(v) for v in obj["b"]] == [(3,), (4,), (2,)]
@@ -126,8 +136,9 @@ def test_weights_round_trip_bit_for_bit_including_awkward_floats():
     wf = lio.parse_weights(lio.weights_json(lab.net, lab.settings, 3, 0))
     assert bits(wf.W) == bits(lab.net.W) and bits(wf.b) == bits(lab.net.b)
     assert np.signbit(wf.W[0][0, 0])
-    assert (wf.activation, wf.steps, wf.epoch, wf.version) == ("tanh", 3, 0, 1)
-    assert wf.settings == asdict(lab.settings)
+    assert (wf.activation, wf.steps, wf.epoch, wf.version) == ("tanh", 3, 0, 2)
+    assert wf.settings == {k: list(v) if isinstance(v, tuple) else v
+                           for k, v in asdict(lab.settings).items()}
 
 
 def test_upload_cap_is_the_config_value():
@@ -198,14 +209,24 @@ BAD_WEIGHTS = {
     "a number": (b"3", "must hold a JSON object, got a number"),
     "wrong format": (with_(format="keras"), '"format" must be "backprop-lab-weights"'),
     "no format": (without("format"), "not a Backprop Lab weights file"),
-    "version 2": (with_(version=2), 'Unsupported "version" 2: this app reads version 1'),
+    "version 3": (with_(version=3), 'Unsupported "version" 3: this app reads versions 1 and 2'),
     "version text": (with_(version="1"), 'Unsupported "version" "1"'),
     "version bool": (with_(version=True), 'Unsupported "version" true'),
     "no W": (without("W"), 'lacks "W"'),
     "no b": (without("b"), 'lacks "b"'),
     "unknown key": (with_(extra=1), 'Unknown key "extra"'),
-    "sizes": (with_(sizes=[2, 3, 3, 2]), '"sizes" must be [2, 3, 4, 2]'),
-    "sizes bool": (with_(sizes=[2, 3, 4, True]), '"sizes" must be [2, 3, 4, 2]'),
+    "sizes": (with_(sizes=[3, 3, 4, 2]), '"sizes" must be [2 (one per feature), 0 to 4'),
+    "sizes bool": (with_(sizes=[2, 3, 4, True]), '"sizes" must be [2 (one per feature)'),
+    "sizes deep": (with_(sizes=[2, 3, 3, 3, 3, 3, 2]), "0 to 4 hidden widths"),
+    "sizes wide": (with_(sizes=[2, 9, 2]), "widths of 1 to 8"),
+    "sizes outputs": (with_(sizes=[2, 3, 4, 3]), "1 or 2 outputs"),
+    "shape differs": (with_(sizes=[2, 3, 3, 2]), "W⁽²⁾ must be 3×3, got 4×3"),
+    "features": (with_(features=["x3"]), '"features" must be a list of one or more of'),
+    "features twice": (with_(features=["x1", "x1"]), "(each once)"),
+    "no features": (without("features"), 'The file lacks "features"'),
+    "v1 sizes": (v1_with(sizes=[2, 3, 3, 2]), "in a version 1 file"),
+    "v1 features": (with_(version=1), 'Unknown key "features"; version 1 has'),
+    "settings hidden": (with_(settings={"hidden": [3, "4"]}), '"settings"."hidden" must be'),
     "activation": (with_(activation="softmax"), '"activation" must be one of tanh'),
     "activation type": (with_(activation=1), '"activation" must be one of'),
     "W not a list": (with_(W={"a": 1}), '"W" must be a list of 3 layers, got an object'),
@@ -227,7 +248,7 @@ BAD_WEIGHTS = {
     "huge int": (in_b1("9" * 5000), "b⁽¹⁾[0] is an integer of 5,000 digits, too large"),
     "deep nesting": (b"[" * 100_000 + b"]" * 100_000, "more than 8 deep"),
     "deep in W": (edit(("W", 0, 0, 0), [[[[[[0.0]]]]]]), "more than 8 deep"),
-    "duplicate key": (replace_text('"version": 1,', '"version": 1, "version": 1,'),
+    "duplicate key": (replace_text('"version": 2,', '"version": 2, "version": 2,'),
                       'The key "version" appears twice'),
     "settings type": (with_(settings={"lr": "fast"}), '"settings"."lr" must be float'),
     "settings key": (with_(settings={"colour": 1}), '"settings" has an unknown name "colour"'),
@@ -313,7 +334,7 @@ def test_weights_at_the_limit_load():
 
 def test_the_size_cap_holds_for_a_direct_call():
     raw = fresh_weights()
-    assert lio.parse_weights(raw, max_bytes=len(raw)).version == 1
+    assert lio.parse_weights(raw, max_bytes=len(raw)).version == 2
     with pytest.raises(lio.UploadError, match="limit is"):
         lio.parse_weights(raw, max_bytes=len(raw) - 1)
 
@@ -346,7 +367,7 @@ GOT = {
     "file is null": (b"null", "The file must hold a JSON object, got null."),
     "file is 1e400": (b"1e400", "The file must hold a JSON object, got a number."),
     "version 1e400": (with_(version=10**400), ('Unsupported "version" an integer of 401 '
-                                               "digits: this app reads version 1.")),
+                                               "digits: this app reads versions 1 and 2.")),
 }
 
 
@@ -556,3 +577,45 @@ def test_bad_dataset_is_named_and_changes_nothing(name):
     assert expected in message, message
     assert len(message) < 400 and "x" * (lio.SHOW + 1) not in message
     assert snapshot(lab) == before
+
+
+# ------------------------------------------------------- weights of other network shapes
+def test_a_version_1_file_still_loads_as_the_2342_network():
+    obj = good_weights(new_lab())
+    obj["version"] = 1
+    del obj["features"]
+    obj["settings"] = {k: v for k, v in obj["settings"].items()
+                       if k not in ("hidden", "features", "regularization", "reg_rate")}
+    wf = lio.parse_weights(dumps(obj))
+    assert (wf.version, wf.sizes, wf.features) == (1, (2, 3, 4, 2), ("x1", "x2"))
+    lab = new_lab()
+    lio.load_weights(lab, wf)
+    assert bits(lab.net.W) == bits([np.array(w) for w in obj["W"]])
+
+
+def shaped_lab(**kw):
+    from dataclasses import replace as _replace
+
+    from lab.state import Settings
+    return new_lab(_replace(Settings(), **kw))
+
+
+def test_a_file_of_another_shape_round_trips_and_loads_into_that_network():
+    kw = {"hidden": (8, 1, 5), "features": ("x2", "x1sq", "sin1"), "regularization": "L1",
+          "reg_rate": 0.01}
+    lab = shaped_lab(**kw)
+    lab.trainer.step(15)
+    raw = lio.weights_json(lab.net, lab.settings, lab.trainer.steps, lab.trainer.epoch)
+    wf = lio.parse_weights(raw)
+    assert wf.sizes == (3, 8, 1, 5, 2) and wf.features == ("x2", "x1sq", "sin1")
+    assert wf.settings["hidden"] == [8, 1, 5] and wf.settings["regularization"] == "L1"
+    other = shaped_lab(**kw)
+    lio.load_weights(other, wf)
+    assert bits(other.net.W) == bits(lab.net.W) and bits(other.net.b) == bits(lab.net.b)
+    assert other.net.regularization == "L1"  # the penalty is the session's setting
+    with pytest.raises(lio.UploadError, match=r"for the network 3-8-1-5-2 fed x₂, x₁², sin x₁; "
+                                              r"the app is set to 2-3-4-2 fed x₁, x₂"):
+        lio.load_weights(new_lab(), wf)
+    same_sizes = shaped_lab(hidden=(8, 1, 5), features=("x1", "x2", "x1x2"))
+    with pytest.raises(lio.UploadError, match="fed x₁, x₂, x₁x₂"):
+        lio.load_weights(same_sizes, wf)  # same widths, other features: refused too

@@ -38,7 +38,7 @@ DOMAIN = {
     "epochs_limit": [1, 50, 10_000, 1_000_000],
     "tab": list(TABS),
     "form": ["sample", "batch"],
-    "stage": list(range(1, 13)),
+    "stage": list(range(1, 19)),  # the deepest network's 18
     "sample_index": [0, 7, 999],
     "view_batch_size": list(range(2, 9)),
     "lesson": [1, 5, 9],
@@ -49,6 +49,11 @@ DOMAIN = {
     "log": [[Trained(120, 0.1, 32, 0.9)], [Trained(9, 0.3, 1, 0.0), OneStep(9, 1.0, (3,)),
                                           OneStep(9, 0.01, (7, 8, 9, 10))]],
     "w0": [np.arange(35.0) / 7],
+    "layers": [0, 1, 2, 4],
+    "width1": [1, 3, 8], "width2": [4, 8], "width3": [1, 4], "width4": [2, 8],
+    "features": [("x1", "x2"), ("x1sq",), ("x1", "x2", "x1sq", "x2sq", "x1x2", "sin1", "sin2")],
+    "regularization": ["none", "L1", "L2"],
+    "reg_rate": [0.0001, 0.01, 1.0],
 }
 
 
@@ -59,6 +64,8 @@ def param_text(name, value) -> str:
         return Journal(entries=value).params()["log"]
     if name == "w0":
         return Journal(start=value).params()["w0"]
+    if fields()[name].text is not None:
+        return fields()[name].text(value)
     return to_param(value)
 
 
@@ -70,7 +77,9 @@ def test_the_domain_table_covers_every_field():
 def test_every_value_of_every_field_round_trips(name):
     for value in DOMAIN[name]:
         steps = {"steps": ["1000"]} if name == "log" else {}  # a log lies within the steps
-        check = parse_link({name: [param_text(name, value)], **steps}, n_lessons=9)
+        text = param_text(name, value)
+        check = parse_link({name: text if isinstance(text, list) else [text], **steps},
+                           n_lessons=9)
         assert not check.ignored and not check.unknown, (name, value, check)
         got = check.values[name]
         if name == "w0":
@@ -92,7 +101,7 @@ HOSTILE = [
     ("lr", "0.3000001"), ("lr", "NaN"), ("lr", "10.5"), ("batch_size", "3"),
     ("momentum", "1"), ("dataset", "<script>alert(1)</script>"), ("dataset", "XOR"),
     ("activation", "softmax"), ("tab", "train"), ("form", "rows"), ("stage", "0"),
-    ("stage", "13"), ("stage", "٣"), ("view_batch_size", "9"), ("presenter", "yes"),
+    ("stage", "19"), ("stage", "٣"), ("view_batch_size", "9"), ("presenter", "yes"),
     ("steps", "-5"), ("steps", "1e9"), ("epochs_limit", "0"), ("lesson", "99"),
     ("dataset", "x" * 5000),
 ]
@@ -141,3 +150,31 @@ def test_the_canonical_link_is_a_fixed_point(raw):
     once = canonical(parse_link(raw, 14))
     twice = canonical(parse_link({k: [v] for k, v in once.items()}, 14))
     assert once == twice
+
+
+# ------------------------------------------------------------ the network's shape in links
+@pytest.mark.parametrize("raws, why", [
+    ([], "one or more of"), (["x₁", "x₁"], "each once"), (["x₃"], "one or more of"),
+    (["x1"], "one or more of"), (["x₁"] * 9, "at most 7"), (["x₁", "a" * 50], "at most 7"),
+])
+def test_hostile_features_are_ignored_with_a_reason(raws, why):
+    check = parse_link({"features": raws})
+    assert "features" not in check.values and why in check.ignored["features"]
+
+
+def test_features_in_any_order_mean_the_canonical_order():
+    check = parse_link({"features": ["sin x₂", "x₁"]})
+    assert check.values["features"] == ("x1", "sin2")
+    assert canonical(check) == {"features": ["x₁", "sin x₂"]}
+
+
+def test_start_weights_must_fit_the_links_network():
+    w0 = Journal(start=np.arange(35.0)).params()["w0"]
+    assert "w0" in parse_link({"w0": [w0]}).values  # the default 2-3-4-2 net: 35
+    check = parse_link({"w0": [w0], "layers": ["1"], "width1": ["8"]})
+    assert "w0" not in check.values and check.ignored["w0"].startswith("42 weights")
+    big = Journal(start=np.ones(298)).params()["w0"]  # 7 features, 4 × 8 hidden, 2 outputs
+    feats = ["x₁", "x₂", "x₁²", "x₂²", "x₁x₂", "sin x₁", "sin x₂"]
+    check = parse_link({"w0": [big], "layers": ["4"], "width1": ["8"], "width2": ["8"],
+                        "width3": ["8"], "width4": ["8"], "features": feats})
+    assert check.values["w0"].size == 298 and not check.ignored

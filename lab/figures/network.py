@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+from nncore.features import TEXT
+
 from ..passdata import PassData
 from ..stages import SUB, Stage, sup
 from .style import DIVERGING, HIGHLIGHT, INK, NEG, POS, SMALL_FONT, base_layout, fill, ink_on
@@ -74,11 +76,15 @@ def pass_spans(p: PassData) -> dict[str, float]:
             "delta": max(float(np.max(np.abs(np.concatenate(deltas)))), 1e-12)}
 
 
-def node_name(q: int, i: int, L: int, kind: str, batch: bool) -> str:
+def node_name(q: int, i: int, L: int, kind: str, batch: bool,
+              inputs: tuple[str, ...] | None = None) -> str:
     """The name of unit i of layer q for what it shows (kind "a", "z", "delta", or "" when
-    pending): x₁, z₁⁽¹⁾, a₂⁽¹⁾, ŷ₁, δ₂⁽³⁾; a batch's capitals, and ΣΔ for δ summed."""
+    pending): x₁, z₁⁽¹⁾, a₂⁽¹⁾, ŷ₁, δ₂⁽³⁾; a batch's capitals, and ΣΔ for δ summed. An
+    input fed a feature other than the point's own coordinates is named by it (x₁², sin x₂)."""
     k = str(i + 1).translate(SUB)
     if q == 0:
+        if inputs is not None and tuple(inputs) != ("x1", "x2"):
+            return TEXT[inputs[i]]
         return ("X" if batch else "x") + k
     if kind == "delta":
         return ("ΣΔ" if batch else "δ") + k + sup(q)
@@ -258,7 +264,8 @@ def _add_labels(fig: go.Figure, p: PassData, stage: Stage, sizes, pos, look: Loo
         for i in range(n):
             x, y = pos[q][i]
             fig.add_annotation(x=x, y=y, yshift=r + 1, yanchor="bottom", showarrow=False,
-                               text=node_name(q, i, L, stage.shows[q], batch), font=font,
+                               text=node_name(q, i, L, stage.shows[q], batch, p.inputs),
+                               font=font,
                                bgcolor="rgba(255,255,255,0.85)", borderpad=0)
         fig.add_annotation(x=-0.4 if q == 0 else L + 0.4 if q == L else q, y=(most - 1) / 2,
                            yshift=r + label_px + 2, yanchor="bottom", showarrow=False, font=font,
@@ -296,7 +303,7 @@ def _node_hover(p: PassData, sizes) -> list[str]:
     out = []
     for q, n in enumerate(sizes):
         for i in range(n):
-            name = node_name(q, i, L, "a", False)
+            name = node_name(q, i, L, "a", False, p.inputs)
             if q == 0:
                 out.append(f"{name} = {_fmt(p.node_values('a', 0)[i])}{mean}")
                 continue

@@ -9,6 +9,7 @@ import io
 import numpy as np
 
 from nncore import MLP, History
+from nncore.features import DEFAULT as DEFAULT_FEATURES
 
 from ..equations import stage_equations
 from ..stages import build_stages
@@ -54,7 +55,8 @@ def equations_markdown(lab: Lab, view, stage_index: int) -> bytes:
     form = "one sample, column vectors" if view.form == "sample" else \
         "mini-batch, row vectors"
     lines = [f"# Stage {k + 1}/{len(stages)}: {stage.title}", "",
-             (f"What flows through: {view.what} ({form}). Network 2-3-4-2, activation "
+             (f"What flows through: {view.what} ({form}). Network "
+              f"{'-'.join(map(str, lab.net.sizes))}, activation "
               f"{p.activation}, learning rate γ = {p.lr:g}, loss L = {p.loss:.6g}; "
               f"training step {lab.trainer.steps}, epoch {lab.trainer.epoch}. Numbers are "
               "rounded to 3 decimals."), ""]
@@ -72,12 +74,17 @@ _SIGMA_SRC = {
     "identity": "z",
 }
 SCRIPT_X = ((0.5, -0.5), (-0.8, 0.3), (0.0, 0.0))  # the sample inputs the script prints
+# nncore.features, as the script computes them from the points' columns x1, x2
+_FEATURE_SRC = {"x1": "x1", "x2": "x2", "x1sq": "x1 * x1", "x2sq": "x2 * x2",
+                "x1x2": "x1 * x2", "sin1": "np.sin(x1)", "sin2": "np.sin(x2)"}
 
 
-def forward_script(net: MLP) -> bytes:
+def forward_script(net: MLP, features=DEFAULT_FEATURES) -> bytes:
     """A stand-alone Python script (numpy only) with these weights as literals (repr,
-    bit-exact) and ``forward(X)``: X (N, 2) → Ŷ (N, 2), Z^(q) = A^(q-1) W^(q)ᵀ + b^(q)ᵀ,
-    A^(q) = σ(Z^(q)), linear output. Run as a script it prints Ŷ for SCRIPT_X."""
+    bit-exact) and ``forward(X)``: points X (N, 2) → their features (the network's input,
+    nncore.features) → Ŷ (N, n_L), Z^(q) = A^(q-1) W^(q)ᵀ + b^(q)ᵀ, A^(q) = σ(Z^(q)),
+    linear output. Run as a script it prints Ŷ for SCRIPT_X."""
+    cols = ", ".join(_FEATURE_SRC[f] for f in features)
     def lit(a: np.ndarray) -> str:
         if a.ndim == 1:
             return "[" + ", ".join(float_text(v) for v in a) + "]"
@@ -108,10 +115,17 @@ def sigma(z):
     return {_SIGMA_SRC[net.activation]}
 
 
+def inputs(X):
+    """The network's input for points X (N, 2): the features {", ".join(features)}."""
+    X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+    x1, x2 = X[:, 0], X[:, 1]
+    return np.column_stack([{cols}])
+
+
 def forward(X):
-    """Y_hat (N, {net.sizes[-1]}) for X (N, {net.sizes[0]}):
+    """Y_hat (N, {net.sizes[-1]}) for points X (N, 2), fed as {net.sizes[0]} features:
     Z^(q) = A^(q-1) W^(q)^T + b^(q)^T, A^(q) = sigma(Z^(q)); the last layer is linear."""
-    A = np.atleast_2d(np.asarray(X, dtype=np.float64))
+    A = inputs(X)
     for q in range(len(W)):
         Z = A @ W[q].T + b[q]
         A = Z if q == len(W) - 1 else sigma(Z)

@@ -1,4 +1,5 @@
-"""The weights file: the JSON the app saves (schema: docs/weights-schema.md, version 1),
+"""The weights file: the JSON the app saves (schema: docs/weights-schema.md, version 2; a
+version 1 file, the 2-3-4-2 network fed (x₁, x₂), is still read),
 and the strict reading of one uploaded. Floats are written with ``repr`` (the shortest text
 that reads back to the same float64), so a file read back gives the weights bit for bit;
 a bad file raises :class:`UploadError` naming the field and the limit, and changes nothing."""
@@ -12,13 +13,15 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from nncore import ACTIVATIONS, MLP
+from nncore import ACTIVATIONS, FEATURES, MLP
+from nncore.features import DEFAULT as DEFAULT_FEATURES
+from nncore.features import TEXT
 
-from ..state import SIZES, Lab, Settings, start_from
+from ..state import LAYERS, SIZES, WIDTH, Lab, Settings, start_from
 from .text import UploadError, cut, quoted, safe_name, upload_bytes_limit, upload_text
 
 FORMAT = "backprop-lab-weights"
-VERSION = 1
+VERSION = 2
 MAX_DEPTH = 8  # a valid weights file nests 4 deep: {"W": [matrix [row [number]]]}
 # The largest |w| or |b| a weights file may hold. With |x| ≤ MAX_ABS_X, an unbounded σ
 # (relu, identity) and γ ≤ 10, weights of size B give |ŷ| ≲ 132 B³, a loss ≲ 3.5e4 B⁶,
@@ -32,18 +35,19 @@ MAX_COUNT = 2**53 - 1  # "steps", "epoch": the largest whole number every JSON r
 LONG_INT = 309  # more digits than any float64 has: such an integer is kept as text, not read
 SUP = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
 
-
 # ---------------------------------------------------------------- weights: download
 def weights_json(net: MLP, settings: Settings, steps: int, epoch: int) -> bytes:
-    """The network and settings as JSON (schema: docs/weights-schema.md, version 1).
+    """The network and settings as JSON (schema: docs/weights-schema.md, version 2).
 
     net.W[q-1] = W^(q) (n_q, n_{q-1}) is written as a list of rows, net.b[q-1] = b^(q)
     (n_q,) as a list; every float with repr, so reading it back gives the same bits.
     Raises ValueError if a weight is NaN or infinite (JSON has no such numbers).
     """
     s = {f.name: getattr(settings, f.name) for f in fields(Settings)}
+    s = {k: list(v) if isinstance(v, tuple) else v for k, v in s.items()}
     head = {"format": FORMAT, "version": VERSION, "sizes": list(net.sizes),
-            "activation": net.activation, "settings": s, "steps": int(steps),
+            "features": list(settings.features), "activation": net.activation,
+            "settings": s, "steps": int(steps),
             "epoch": int(epoch)}
     lines = [f"  {json.dumps(k)}: {json.dumps(v, allow_nan=False)}," for k, v in head.items()]
     W = ",\n".join("    " + json.dumps(w.tolist(), allow_nan=False) for w in net.W)
@@ -60,6 +64,8 @@ class WeightsFile:
 
     version: int
     activation: str
+    sizes: tuple[int, ...]
+    features: tuple[str, ...]
     W: list[np.ndarray]
     b: list[np.ndarray]
     settings: dict
@@ -69,6 +75,7 @@ class WeightsFile:
 
 _REQUIRED = ("format", "version", "sizes", "activation", "W", "b")
 _OPTIONAL = ("settings", "steps", "epoch")
+_REQUIRED_2 = ("features",)  # and version 2 requires these too
 
 
 def _no_constants(name: str):
@@ -212,7 +219,12 @@ def _settings(v) -> dict:
                               + ", ".join(types) + ".")
         ok = (isinstance(x, str) and len(x) <= 40 if types[k] == "str" else
               isinstance(x, int) and not isinstance(x, bool) if types[k] == "int" else
-              _is_num(x))
+              isinstance(x, list) and len(x) <= 8 and all(
+                  isinstance(i, int) and not isinstance(i, bool) for i in x)
+              if types[k] == "tuple[int, ...]" else
+              isinstance(x, list) and len(x) <= 8 and all(
+                  isinstance(i, str) and len(i) <= 40 for i in x)
+              if types[k] == "tuple[str, ...]" else _is_num(x))
         if not ok:
             raise UploadError(f'"settings"."{k}" must be {types[k]}, got {described(x)}.')
     return dict(v)
@@ -223,7 +235,8 @@ def parse_weights(raw: bytes, max_bytes: int | None = None) -> WeightsFile:
 
     raw : the file's bytes (at most ``max_bytes``, default the app's upload cap). Checks,
     in order: size, UTF-8, nesting depth, JSON syntax (no NaN/Infinity, no duplicate
-    keys), the object's keys, format, version, sizes = [2, 3, 4, 2], activation, then
+    keys), the object's keys, format, version (1: sizes = [2, 3, 4, 2]; 2: "features" and
+    sizes = [number of features, 0 to 4 hidden widths of 1 to 8, 1 or 2]), activation, then
     W^(q) (n_q, n_{q-1}) and b^(q) (n_q,) entry by entry: numbers (not true/false) within
     ±MAX_WEIGHT; "steps" and "epoch" whole numbers from 0 to MAX_COUNT.
     """
@@ -247,37 +260,71 @@ def parse_weights(raw: bytes, max_bytes: int | None = None) -> WeightsFile:
         raise UploadError(f'This is not a Backprop Lab weights file: "format" must be '
                           f'"{FORMAT}", got {quoted(obj.get("format"))}.')
     v = obj.get("version")
-    if v != VERSION or not isinstance(v, int) or isinstance(v, bool):
-        raise UploadError(f'Unsupported "version" {quoted(v)}: this app reads version '
-                          f"{VERSION}.")
+    if v not in (1, VERSION) or not isinstance(v, int) or isinstance(v, bool):
+        raise UploadError(f'Unsupported "version" {quoted(v)}: this app reads versions 1 '
+                          f"and {VERSION}.")
+    if v == VERSION:
+        missing += [k for k in _REQUIRED_2 if k not in obj]
     if missing:
         raise UploadError("The file lacks " + ", ".join(f'"{k}"' for k in missing) + ".")
-    unknown = [k for k in obj if k not in _REQUIRED + _OPTIONAL]
+    keys = _REQUIRED + _OPTIONAL + (_REQUIRED_2 if v == VERSION else ())
+    unknown = [k for k in obj if k not in keys]
     if unknown:
-        raise UploadError(f"Unknown key {quoted(unknown[0])}; version {VERSION} has "
-                          + ", ".join(_REQUIRED + _OPTIONAL) + ".")
-    if obj["sizes"] != list(SIZES) or any(isinstance(x, bool) for x in obj["sizes"]):
-        raise UploadError(f'"sizes" must be {list(SIZES)} (this app\'s 2-3-4-2 network), '
-                          f"got {quoted(obj['sizes'])}.")
+        raise UploadError(f"Unknown key {quoted(unknown[0])}; version {v} has "
+                          + ", ".join(keys) + ".")
+    feats = _features(obj["features"]) if v == VERSION else DEFAULT_FEATURES
+    sizes = _sizes(obj["sizes"], v, feats)
     act = obj["activation"]
     if not isinstance(act, str) or act not in ACTIVATIONS:
         raise UploadError(f'"activation" must be one of {", ".join(ACTIVATIONS)}, got '
                           f"{quoted(act)}.")
-    L = len(SIZES) - 1
+    L = len(sizes) - 1
     for key in ("W", "b"):
         if not isinstance(obj[key], list) or len(obj[key]) != L:
             n = len(obj[key]) if isinstance(obj[key], list) else described(obj[key])
             raise UploadError(f'"{key}" must be a list of {L} layers, got {n}.')
-    W = [_matrix(obj["W"][q], f"W{f'({q + 1})'.translate(SUP)}", SIZES[q + 1], SIZES[q])
+    W = [_matrix(obj["W"][q], f"W{f'({q + 1})'.translate(SUP)}", sizes[q + 1], sizes[q])
          for q in range(L)]
-    b = [_vector(obj["b"][q], f"b{f'({q + 1})'.translate(SUP)}", SIZES[q + 1])
+    b = [_vector(obj["b"][q], f"b{f'({q + 1})'.translate(SUP)}", sizes[q + 1])
          for q in range(L)]
     settings = _settings(obj.get("settings", {}))
     if settings.get("activation", act) != act:
         raise UploadError(f'"settings"."activation" ({quoted(settings["activation"])}) '
                           f'differs from "activation" ({act}).')
-    return WeightsFile(version=v, activation=act, W=W, b=b, settings=settings,
+    return WeightsFile(version=v, activation=act, sizes=sizes, features=feats, W=W, b=b,
+                       settings=settings,
                        steps=_json_count(obj, "steps"), epoch=_json_count(obj, "epoch"))
+
+
+def _features(v) -> tuple[str, ...]:
+    if (not isinstance(v, list) or not v or len(v) > len(FEATURES)
+            or any(not isinstance(f, str) or f not in FEATURES for f in v)
+            or len(set(v)) != len(v)):
+        raise UploadError(f'"features" must be a list of one or more of {", ".join(FEATURES)} '
+                          f"(each once), got {described(v)}.")
+    return tuple(f for f in FEATURES if f in v)
+
+
+def _sizes(v, version: int, feats: tuple[str, ...]) -> tuple[int, ...]:
+    """The layer widths: version 1 only the 2-3-4-2 network; version 2 the features'
+    count, 0 to 4 hidden widths of 1 to 8, and 1 or 2 outputs."""
+    ints = isinstance(v, list) and all(isinstance(x, int) and not isinstance(x, bool) for x in v)
+    if version == 1:
+        if not ints or v != list(SIZES):
+            raise UploadError(f'"sizes" must be {list(SIZES)} in a version 1 file (the '
+                              f"2-3-4-2 network), got {described(v)}.")
+        return SIZES
+    if not (ints and LAYERS[0] + 2 <= len(v) <= LAYERS[1] + 2 and v[0] == len(feats)
+            and all(WIDTH[0] <= x <= WIDTH[1] for x in v[1:-1]) and v[-1] in (1, 2)):
+        raise UploadError(f'"sizes" must be [{len(feats)} (one per feature), {LAYERS[0]} to '
+                          f"{LAYERS[1]} hidden widths of {WIDTH[0]} to {WIDTH[1]}, 1 or 2 "
+                          f"outputs], got {described(v)}.")
+    return tuple(v)
+
+
+def shape_words(sizes, feats) -> str:
+    """A network in words: "2-3-4-2 fed x₁, x₂"."""
+    return "-".join(map(str, sizes)) + " fed " + ", ".join(TEXT[f] for f in feats)
 
 
 def load_weights(lab: Lab, wf: WeightsFile, name: str = "the file") -> str:
@@ -287,6 +334,11 @@ def load_weights(lab: Lab, wf: WeightsFile, name: str = "the file") -> str:
     The sidebar owns the activation: a file for another activation raises
     :class:`UploadError` and changes nothing.
     """
+    have = (lab.net.sizes, lab.settings.features)
+    if (wf.sizes, wf.features) != have:
+        raise UploadError(f"These weights are for the network {shape_words(wf.sizes, wf.features)}"
+                          f"; the app is set to {shape_words(*have)}. Set the network and its "
+                          "input features in the sidebar to the file's, then load it again.")
     if wf.activation != lab.settings.activation:
         raise UploadError(f"These weights were trained with activation {wf.activation}; the "
                           f"app is set to {lab.settings.activation}. Choose {wf.activation} "

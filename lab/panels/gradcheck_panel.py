@@ -6,7 +6,7 @@ import streamlit as st
 
 from nncore import GradientCheck, gradient_check
 
-from ..state import Lab
+from ..state import Lab, inputs
 from .common import stored_view
 
 # Plain words, not emoji: ✅/❌ render as empty boxes without an emoji font.
@@ -40,7 +40,7 @@ def _verdict(check: GradientCheck, what: str) -> None:
 def gradcheck_panel(lab: Lab) -> None:
     """A table of every parameter's backprop and numeric gradient, and a verdict."""
     idx = stored_view(lab).indices
-    X, Y = lab.data.X_train[idx], lab.data.Y_train[idx]
+    X, Y = inputs(lab)[0][idx], lab.data.Y_train[idx]
     check = gradient_check(lab.net, X, Y)
     _verdict(check, f"sample {idx[0]}" if idx.size == 1 else f"the mini-batch of {idx.size}")
     st.caption(f"Numeric derivative: {check.method}. Relative error = |a − n| / max(|a|, |n|). "

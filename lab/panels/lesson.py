@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import streamlit as st
 
+from nncore import MLP
+from nncore.features import DEFAULT as DEFAULT_FEATURES
+
 from ..equations import stage_equations
 from ..figures.network import DEFAULT, Look, network_figure, stage_caption
 from ..lesson import BATCH_N, STEPS, LessonStep, render, render_try
+from ..passdata import PassData, compute_pass
 from ..stages import build_stages
-from ..state import Lab, View, current_pass, view_indices
+from ..state import SIZES, Lab, View, current_pass, view_indices
 from .common import locked, widget_value
 from .latex import equations
 
@@ -44,6 +48,24 @@ def _clamp(k) -> int:
         return min(max(int(k), 1), len(STEPS))
     except (TypeError, ValueError):
         return 1
+
+
+def follows_session(lab: Lab) -> bool:
+    """Whether the session's network is the derivation's, which the lesson's words describe:
+    2-3-4-2 fed (x₁, x₂), without a weight penalty."""
+    return (lab.net.sizes == SIZES and lab.settings.features == DEFAULT_FEATURES
+            and lab.net.regularization == "none")
+
+
+def lesson_pass(lab: Lab, view: View) -> PassData:
+    """The pass the lesson shows: the session's network when it is the derivation's, else
+    a 2-3-4-2 network of the session's activation at its seed's initial weights, fed the
+    same points (the lesson's words count its layers and neurons)."""
+    if follows_session(lab):
+        return current_pass(lab, view)
+    s = lab.settings
+    net = MLP(SIZES, s.activation, seed=s.seed)
+    return compute_pass(net, lab.data.X_train, lab.data.Y_train, view.indices, s.lr, view.form)
 
 
 @locked
@@ -76,10 +98,15 @@ def lesson_panel(lab: Lab, view: View, *, bind: str | None = None,
     step = STEPS[k - 1]
     heading.subheader(f"Step {k} of {n}: {step.title}", anchor=False)
 
-    stages = build_stages(lab.net.L, step.form)
+    if not follows_session(lab):
+        st.info("The lesson follows the derivation's network, 2-3-4-2 with inputs x₁ and x₂ "
+                f"and no penalty, at the initial weights of seed {lab.settings.seed}. Your "
+                f"network ({'-'.join(map(str, lab.net.sizes))}) is in the other tabs.",
+                icon=":material/info:")
+    p = lesson_pass(lab, step_view(lab, view, step))
+    stages = build_stages(p.L, step.form)
     active = next(i for i, s in enumerate(stages) if s.key == step.stage)
     stage = stages[active]
-    p = current_pass(lab, step_view(lab, view, step))
     st.markdown(render(step, p))  # its words name the sidebar's activation, σ and σ′
     if step.try_this:
         st.info("**Try this.** " + render_try(step, p), icon=":material/touch_app:")

@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from ..lesson import STEPS
-from ..links import NOTE, LinkCheck, canonical, note_of, parse_link, read_note
+from ..links import NOTE, LinkCheck, canonical, fields, note_of, parse_link, read_note
 from ..replay import replay
 from ..state import Lab, Settings, change
 from .common import cached_data
@@ -81,8 +81,10 @@ def open_link(lab: Lab) -> LinkCheck:
         del check.values["sample_index"]
         check.ignored["sample_index"] = f"a row of the training set, 0 … {n_train - 1}"
     want = canonical(check)
-    if want != {k: v[-1] for k, v in raw.items() if len(v) == 1}:
-        query = urlencode({**want, NOTE: note_of(check) or "none"})
+    multi = {name for name, f in fields().items() if f.multi}
+    if want != {k: v if k in multi else v[-1] for k, v in raw.items()
+                if len(v) == 1 or k in multi}:
+        query = urlencode({**want, NOTE: note_of(check) or "none"}, doseq=True)
         _REDIRECT(key="link_redirect", data={"query": "?" + query}, height=0)
         st.stop()
     if note:  # opened again, rewritten: what the first opening ignored

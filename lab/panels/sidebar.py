@@ -11,18 +11,24 @@ from dataclasses import replace
 
 import streamlit as st
 
-from nncore import ACTIVATIONS, datasets
+from nncore import ACTIVATIONS, FEATURES, REGULARIZATIONS, datasets
+from nncore.features import TEXT
 
 from ..io import md_escape, use_upload
 from ..links import (
     BATCH_SIZES,
     EPOCHS_LIMIT,
+    LAYERS,
     LEARNING_RATES,
     MOMENTUM,
     N_SAMPLES,
     NOISE,
+    REG_RATE_DEFAULT,
+    REG_RATES,
     SEED_MAX,
     TEST_FRACTION,
+    WIDTH,
+    WIDTH_DEFAULTS,
 )
 from ..state import DATA_FIELDS, Lab, Settings, change, reset, use_data
 from .common import cached_data, locked
@@ -56,6 +62,42 @@ def _reset(lab: Lab) -> None:
     lab.notice = f"Reset: back to the initial weights of seed {lab.settings.seed}, epoch 0."
 
 
+def _shape(s, lab: Lab) -> tuple[tuple[int, ...], tuple[str, ...], str]:
+    """The hidden layers' widths and the input features the widgets hold, and a note
+    when the features were all unchosen (the network then keeps its features)."""
+    layers = int(s.number_input("Hidden layers", LAYERS[0], LAYERS[1], len(DEFAULT.hidden),
+                                key="layers", bind=URL,
+                                help="0 to 4 layers between the input and the output"))
+    cols = s.columns(2)
+    hidden = tuple(
+        int(cols[i % 2].number_input(f"Neurons, layer {i + 1}", WIDTH[0], WIDTH[1],
+                                     WIDTH_DEFAULTS[i], key=f"width{i + 1}", bind=URL))
+        for i in range(layers))
+    chosen = s.pills("Input features", FEATURES, selection_mode="multi",
+                     default=list(DEFAULT.features), format_func=TEXT.get, key="features",
+                     bind=URL, help="What the input layer is fed, computed from each point "
+                                    "(x₁, x₂); the picture draws each as a small map")
+    if not chosen:
+        return hidden, lab.settings.features, (
+            "Choose at least one input feature: the network keeps "
+            + ", ".join(TEXT[f] for f in lab.settings.features) + ".")
+    return hidden, tuple(f for f in FEATURES if f in chosen), ""
+
+
+def _penalty(s) -> tuple[str, float]:
+    """The weight penalty the widgets hold: its kind and λ (0 with none)."""
+    kind = s.segmented_control("Regularization", REGULARIZATIONS, default="none",
+                               key="regularization", bind=URL, required=True,
+                               help="A penalty λR(W) on the weights added to the loss: "
+                                    "L1 R = Σ|w|, L2 R = Σw² (biases are not penalized)")
+    rate = s.select_slider("Regularization rate λ", REG_RATES, REG_RATE_DEFAULT, key="reg_rate",
+                           bind=URL, format_func=lambda v: f"{v:g}",
+                           disabled=kind in (None, "none"))
+    if kind in (None, "none"):
+        return "none", 0.0
+    return kind, float(rate)
+
+
 def sidebar(lab: Lab) -> Settings:
     """Draw the settings; return the Settings the widgets now hold."""
     s = st.sidebar
@@ -64,7 +106,7 @@ def sidebar(lab: Lab) -> Settings:
     dataset = s.selectbox("Dataset", datasets.NAMES, index=datasets.NAMES.index(d.dataset),
                           key="dataset", bind=URL,
                           help="Toy 2-D sets. The spiral is too hard for 2-3-4-2: a lesson in "
-                               "capacity")
+                               "capacity (add neurons, layers or features below)")
     custom = s.container()  # filled below, once the new settings are known
     n = s.slider("Number of samples", N_SAMPLES[0], N_SAMPLES[1], d.n, step=N_SAMPLES[2],
                  key="n_samples", bind=URL)
@@ -75,15 +117,21 @@ def sidebar(lab: Lab) -> Settings:
                              bind=URL, help="Share of samples held out for testing")
     s.button("Regenerate data", key="regenerate", on_click=_regenerate, args=(lab,),
              help="Draw a new sample of the same dataset (resets training)")
-    s.header("Network 2-3-4-2")
+    head = s.empty()  # the network's shape, once the widgets below have said it
+    hidden, features, net_note = _shape(s, lab)
     activation = s.selectbox("Hidden activation σ", list(ACTIVATIONS),
                              index=list(ACTIVATIONS).index(d.activation), key="activation",
                              bind=URL,
                              help="The output layer is always linear")
+    regularization, reg_rate = _penalty(s)
     seed = s.number_input("Seed (initial weights, shuffling)", 0, SEED_MAX, d.seed, step=1,
                           key="seed", bind=URL,
                           help="The random seed: the same seed gives the same initial "
                                "weights, bit for bit")
+    if net_note:
+        s.warning(net_note, icon=":material/warning:")
+    sizes = (len(features), *hidden, lab.data.n_outputs)
+    head.header("Network " + "-".join(str(n) for n in sizes))
     s.header("Training (SGD)")
     lr = s.select_slider("Learning rate γ", LEARNING_RATES, d.lr, key="lr", bind=URL,
                          format_func=lambda v: f"{v:g}",
@@ -102,6 +150,8 @@ def sidebar(lab: Lab) -> Settings:
              help="Back to the initial weights of this seed and epoch 0")
     new = replace(lab.settings, dataset=dataset, n=int(n), noise=float(noise),
                   test_fraction=float(test_fraction), activation=activation, seed=int(seed),
+                  hidden=hidden, features=features, regularization=regularization,
+                  reg_rate=reg_rate,
                   lr=float(lr), batch_size=int(batch_size), momentum=float(momentum),
                   epochs_limit=int(epochs_limit))
     same_data = all(getattr(new, f) == getattr(lab.settings, f) for f in DATA_FIELDS)

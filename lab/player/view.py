@@ -12,6 +12,8 @@ import base64
 
 import numpy as np
 
+from nncore.features import TEXT
+
 from ..state import Lab
 from .protocol import finished, interval_for, stride_for, sync
 from .route import PATH, register
@@ -72,6 +74,8 @@ def player_data(lab: Lab, rate: float, sample: int | None = None, scale: float =
         "settled": ps.settled,
         "activation": lab.net.activation,
         "sizes": list(lab.net.sizes),
+        "features": list(lab.settings.features),  # what the input layer is fed (net.js)
+        "input_names": [TEXT[f] for f in lab.settings.features],
         "extent": d.extent,
         "grid": GRID,
         "points": {"n_train": int(d.X_train.shape[0]), "x": b64(X.astype("<f8")),

@@ -135,19 +135,19 @@ function drawNet(p) {
     }
   }
   // nodes: each a map of its own output over the plane, with its bias as a small square
-  const A = p.fwd, inv = 1 / p.extent;
+  const A = p.fwd;
   ctx.font = font(p, 13);
   for (let c = 0; c <= L; c++) for (let j = 0; j < sizes[c]; j++) {
     const [cx, cy] = pos[c][j];
     ctx.imageSmoothingEnabled = true;
-    ctx.drawImage(tile(p, `${c}.${j}`, A[c], sizes[c], j, c === 0 ? inv : 1), cx - s / 2, cy - s / 2, s, s);
+    ctx.drawImage(tile(p, `${c}.${j}`, A[c], sizes[c], j, c === 0 ? p.inScale[j] : 1), cx - s / 2, cy - s / 2, s, s);
     ctx.strokeStyle = p.ink; ctx.lineWidth = 1; ctx.strokeRect(cx - s / 2, cy - s / 2, s, s);
     if (c > 0) {
       ctx.fillStyle = rgb(t[p.lay.boff[c - 1] + j]);
       ctx.fillRect(cx - s / 2 - 9, cy + s / 2 - 8, 8, 8);
       ctx.strokeRect(cx - s / 2 - 9, cy + s / 2 - 8, 8, 8);
     }
-    const name = c === 0 ? "x" + SUB(j + 1) : c === L ? "ŷ" + SUB(j + 1) : "a" + SUB(j + 1) + SUP(c);
+    const name = c === 0 ? p.inputNames[j] : c === L ? "ŷ" + SUB(j + 1) : "a" + SUB(j + 1) + SUP(c);
     ctx.fillStyle = p.ink; ctx.textAlign = "center"; ctx.textBaseline = "top";
     ctx.fillText(name, cx, cy + s / 2 + 2);
   }

@@ -9,6 +9,21 @@ const ACT = {
   identity: (z) => z,
 };
 
+// The input features of nncore/features.py, of a point (a, b) = (x₁, x₂).
+const FEATURE = {
+  x1: (a, b) => a, x2: (a, b) => b, x1sq: (a, b) => a * a, x2sq: (a, b) => b * b,
+  x1x2: (a, b) => a * b, sin1: (a, b) => Math.sin(a), sin2: (a, b) => Math.sin(b),
+};
+
+// The network's input for the points P2 (n × 2, row-major): one column per feature
+// (n × k); the default (x₁, x₂) is P2 itself.
+function expand(P2, names) {
+  if (String(names) === "x1,x2") return P2;
+  const n = P2.length / 2, k = names.length, out = new Float64Array(n * k), fs = names.map((f) => FEATURE[f]);
+  for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) out[i * k + c] = fs[c](P2[2 * i], P2[2 * i + 1]);
+  return out;
+}
+
 // Z^(q) = A^(q-1) W^(q)ᵀ + b^(q), A^(q) = σ(Z^(q)), the last layer linear, for the n points
 // P (n × n_0, row-major). Returns A: A[0] = P, A[q] (n × n_q); A[L] = Ŷ. `bufs` (the A of an
 // earlier call on as many points) is written in place.

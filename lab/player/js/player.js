@@ -52,8 +52,10 @@ class Player {
     const gx = new Float64Array(R), step = (2 * extent) / (R - 1);
     // numpy's linspace(-e, e, R): start + i·step, the last point exactly e
     for (let i = 0; i < R; i++) gx[i] = i === R - 1 ? extent : -extent + i * step;
-    this.P = new Float64Array(R * R * 2);
-    for (let i = 0; i < R; i++) for (let j = 0; j < R; j++) { this.P[2 * (i * R + j)] = gx[j]; this.P[2 * (i * R + j) + 1] = gx[i]; }
+    const P2 = new Float64Array(R * R * 2), k = this.features.length;
+    for (let i = 0; i < R; i++) for (let j = 0; j < R; j++) { P2[2 * (i * R + j)] = gx[j]; P2[2 * (i * R + j) + 1] = gx[i]; }
+    this.P = expand(P2, this.features);  // each input's small map: scaled to its largest |value|
+    this.inScale = this.features.map((_, c) => 1 / Math.max(1e-12, ...Array.from({ length: R * R }, (_, i) => Math.abs(this.P[i * k + c]))));
     this.fwd = null; this.tiles = {};
   }
 
@@ -61,16 +63,19 @@ class Player {
   update(d) {
     if (!d || typeof d !== "object" || !Array.isArray(d.sizes)) return;
     const newRun = d.run !== this.gen;
-    if (newRun || String(d.sizes) !== String(this.sizes) || d.grid !== this.R || d.extent !== this.extent) {
+    const feats = d.features ?? ["x1", "x2"], featsNew = String(feats) !== String(this.features);
+    if (newRun || featsNew || String(d.sizes) !== String(this.sizes) || d.grid !== this.R || d.extent !== this.extent) {
+      this.features = feats; this.inputNames = d.input_names ?? ["x₁", "x₂"];
       this.sizes = d.sizes; this.lay = layout(d.sizes); this.buildGrid(d.grid, d.extent);
     }
     if (this.settling && (newRun || d.settled >= this.settling)) this.settling = 0;
     this.settleSeq = Math.max(this.settleSeq, d.settled);
     this.act = d.activation; this.scale = d.scale || 1; this.behind = false;
     this.el.box.style.setProperty("--bpl-scale", this.scale);
-    if (newRun || d.points.x !== this.pointsKey) {
+    if (newRun || featsNew || d.points.x !== this.pointsKey) {
       this.pointsKey = d.points.x;
       this.X = unb64(d.points.x, Float64Array); this.y = unb64(d.points.y, Uint8Array);
+      this.Xin = expand(this.X, this.features);  // what the network is fed
       this.nTrain = d.points.n_train; this.fwdPts = null;
     }
     this.gen = d.run;
@@ -232,7 +237,7 @@ class Player {
   // Loss and accuracy of the drawn weights on the training and test points (float64).
   measure(s) {
     if (!this.X) { s.loss = [NaN, NaN]; s.acc = [NaN, NaN]; return; }
-    this.fwdPts = forward(s.theta, this.lay, this.sizes, this.X, this.act, this.fwdPts);
+    this.fwdPts = forward(s.theta, this.lay, this.sizes, this.Xin, this.act, this.fwdPts);
     const Y = this.fwdPts.at(-1), k = this.sizes.at(-1), n = this.y.length;
     const [trL, trA] = metrics(Y, k, this.y, 0, this.nTrain), [teL, teA] = metrics(Y, k, this.y, this.nTrain, n);
     s.loss = [trL, teL]; s.acc = [trA, teA];
