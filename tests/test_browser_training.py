@@ -7,14 +7,17 @@ locators and ``page.evaluate`` reach.
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import numpy as np
 import pytest
 from browser_util import EXCEPTION, screenshot, wait_for_app
 
 from lab.player.view import GRID
 from lab.player.wire import Format
-from lab.state import Settings, new_lab
-from nncore import ACTIVATIONS, MLP
+from lab.state import Settings, inputs, new_lab
+from nncore import ACTIVATIONS, MLP, features
+from nncore.features import TEXT
 
 STATE = """() => { const p = globalThis.__bpl?.player; if (!p || !p.shown) return null;
   return { mounts: __bpl.mounts, drawn: p.drawn, step: p.shown.step, epoch: p.shown.epoch,
@@ -469,4 +472,51 @@ def test_pulls_go_over_the_route_and_fall_back_to_the_feed(streamlit_server: str
     page.wait_for_function(f"() => __bpl.player.shown.step > {step + 50}", timeout=60_000)
     assert page.evaluate("() => __bpl.player.routed") <= r[0] + 1  # (one may be on its way)
     pause(page)
+    assert page.locator(EXCEPTION).count() == 0
+
+
+@pytest.mark.browser
+def test_js_numbers_equal_nncore_for_a_shaped_network(streamlit_server: str, page) -> None:
+    """A deep network fed every feature, with a penalty: the player's inputs (the features
+    of the grid and of the points), every layer's map and the counters are nncore's."""
+    feats = ("x1", "x2", "x1sq", "x2sq", "x1x2", "sin1", "sin2")
+    query = ("?layers=4&width1=8&width2=8&width3=8&width4=8&regularization=L2&reg_rate=0.01&"
+             + "&".join("features=" + quote(TEXT[f]) for f in feats))
+    open_train_tab(page, streamlit_server + query)
+    lab = new_lab(Settings(hidden=(8, 8, 8, 8), features=feats, regularization="L2",
+                           reg_rate=0.01))
+    lab.trainer.step(1)
+    press(page, "Step")
+    wait_for_app(page)
+    page.wait_for_function("() => __bpl.player.shown.step === 1", timeout=30_000)
+    got = page.evaluate("""() => { const p = __bpl.player;
+      return { sizes: p.sizes, theta: Array.from(p.shown.theta), P: Array.from(p.P),
+               Xin: Array.from(p.Xin), A: p.fwd.slice(1).map((a) => Array.from(a)),
+               names: p.inputNames, loss: p.shown.loss, acc: p.shown.acc }; }""")
+    assert got["sizes"] == [7, 8, 8, 8, 8, 2]
+    assert got["names"] == [TEXT[f] for f in feats]
+    np.testing.assert_array_equal(np.array(got["theta"]), lab.net.get_flat())
+    R, extent = GRID, lab.data.extent
+    g = np.linspace(-extent, extent, R)
+    gx, gy = np.meshgrid(g, g)
+    P = features.expand(np.column_stack([gx.ravel(), gy.ravel()]), feats)
+    # the features: products exactly, sin to a rounding of numpy's
+    np.testing.assert_allclose(np.array(got["P"]).reshape(P.shape), P, rtol=0, atol=1e-15)
+    X = np.vstack(inputs(lab))
+    np.testing.assert_allclose(np.array(got["Xin"]).reshape(X.shape), X, rtol=0, atol=1e-15)
+    fwd = lab.net.forward(P)
+    for q, a in enumerate(got["A"], 1):
+        assert np.max(np.abs(np.array(a).reshape(fwd.A[q].shape) - fwd.A[q])) <= 1e-12, q
+    d = lab.data
+    sets = ((inputs(lab)[0], d.Y_train), (inputs(lab)[1], d.Y_test))
+    np.testing.assert_allclose(got["loss"], [lab.net.data_loss(X, Y) for X, Y in sets],
+                               rtol=1e-12, atol=0)
+    assert got["acc"] == [float(np.mean(np.argmax(lab.net.predict(X), 1) == np.argmax(Y, 1)))
+                          for X, Y in sets]
+    # the player's expand, on random points, against nncore.features for each feature
+    pts = np.random.default_rng(2).uniform(-4, 4, size=(300, 2))
+    for f in feats:
+        js = page.evaluate("([p, f]) => Array.from(__bpl.expand(p, f))", [pts.ravel().tolist(),
+                                                                          [f]])
+        np.testing.assert_allclose(js, features.expand(pts, (f,))[:, 0], rtol=0, atol=1e-15)
     assert page.locator(EXCEPTION).count() == 0

@@ -329,7 +329,7 @@ export default function (component) {
   }
   p.setTrigger = setTriggerValue;
   REG.player = p;
-  REG.forward = forward; REG.layout = layout;
+  REG.forward = forward; REG.layout = layout; REG.expand = expand;
   p.update(data);
   if (REG.pending) { const u8 = REG.pending; REG.pending = null; p.ingest(u8); }
   parentElement.querySelector(".bpl")?.classList.add("bpl-ready");
