@@ -49,9 +49,9 @@ def page(lab) -> None:
             "{pointer-events:none !important}</style>")
     with st.sidebar:  # the title lives in the sidebar: the main area starts with the tabs
         st.markdown("## Backprop Lab")
-        st.caption("A 2-3-4-2 network (tanh hidden layers, linear outputs, mean squared error) "
-                   "with every number of its forward and backward pass: the picture and the "
-                   "matrix equations of backprop, in step.")
+        st.caption("A small network you can shape (2-3-4-2 to start: tanh hidden layers, "
+                   "linear outputs, mean squared error) with every number of its forward and "
+                   "backward pass: the picture and the matrix equations of backprop, in step.")
         copy_link_button(lab)
     presenter = presenter_toggle()
     if presenter:

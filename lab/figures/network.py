@@ -43,6 +43,19 @@ DEFAULT = Look()
 PRESENTER = Look(height=440, node=54, number=18, label=16)
 
 
+def fitted(look: Look, sizes) -> tuple[Look, bool]:
+    """The look for a network of these sizes, and whether it is crowded: when a node and its
+    name above it do not fit one row's height, the nodes shrink to the row (their numbers
+    with them) and the names move beside the input and output nodes (the hidden ones keep
+    theirs in the hover)."""
+    most = max(sizes)
+    pitch = (look.height - 8 - (2 * look.label + 10) - (2 * look.label + 6)) / most
+    if pitch >= look.node + look.label + 6:
+        return look, False
+    node = int(max(18, min(look.node, pitch - 4)))
+    return Look(look.height, node, min(look.number, int(node * 0.38)), look.label), True
+
+
 def node_positions(sizes) -> list[np.ndarray]:
     """Per layer q an (n_q, 2) array of (x, y): layer q at x = q, nodes centred on y = 0."""
     return [np.column_stack([np.full(n, float(q)), (n - 1) / 2.0 - np.arange(n)])
@@ -96,13 +109,14 @@ def node_name(q: int, i: int, L: int, kind: str, batch: bool,
 
 def layer_heading(q: int, L: int, kind: str, batch: bool) -> str:
     """Two lines over layer q: where it is, and (bold) what its nodes show now."""
-    where = "input" if q == 0 else "output" if q == L else f"layer {q}"
+    # a deep network's columns are too close for "layer q": its quantity names it (a⁽q⁾)
+    where = "input" if q == 0 else "output" if q == L else f"layer {q}" if L < 4 else ""
     if not kind:
         return f"{where}<br><b>—</b>"
     if q == 0:
         what = "X" if batch else "x"
     elif kind == "delta":
-        what = f"1ᵀΔ{sup(q)}" if batch else f"δ{sup(q)}"
+        what = f"{'1ᵀ' if L < 4 else ''}Δ{sup(q)}" if batch else f"δ{sup(q)}"
     elif q == L:
         what = "Ŷ" if batch else "ŷ"
     else:
@@ -189,8 +203,14 @@ def network_figure(p: PassData, stages: list[Stage], active: int = 0,
     """
     sizes = [p.X.shape[1]] + [w.shape[0] for w in p.W]
     L, batch = len(sizes) - 1, p.form == "batch"
+    look, crowded = fitted(look, sizes)
     pos = node_positions(sizes)
     stage = stages[int(np.clip(active, 0, len(stages) - 1))]
+    # crowded: the input and output nodes' names beside them, and nodes narrower than a column
+    left, right = (_name_room(p, sizes, look, stage, q) for q in (0, L)) if crowded else (0, 0)
+    if crowded:
+        node = int(max(18, min(look.node, 300 / (L + 0.84 + left + right) - 8)))
+        look = Look(look.height, node, min(look.number, int(node * 0.38)), look.label)
     spans = pass_spans(p)
     styles, _ = _edge_styles(stage, p)
     fig = go.Figure()
@@ -219,10 +239,11 @@ def network_figure(p: PassData, stages: list[Stage], active: int = 0,
                     hovertext=hover, hoverinfo="text")
     deltas = "delta" in stage.shows
     _add_scales(fig, spans, deltas, batch, look)
-    rows = _add_labels(fig, p, stage, sizes, pos, look)
+    rows = _add_labels(fig, p, stage, sizes, pos, look, crowded)
     fig.update_layout(**base_layout(
         height=look.height, margin={"l": 4, "r": 64, "t": 4, "b": 4},  # r: the colour bars
-        xaxis={"visible": False, "range": [-0.42, L + 0.42], "fixedrange": True},
+        xaxis={"visible": False, "range": [-0.42 - left, L + 0.42 + right],
+               "fixedrange": True},
         yaxis={"visible": False, "range": rows, "fixedrange": True},
         uirevision="network"))
     return fig
@@ -249,13 +270,30 @@ def _add_scales(fig: go.Figure, spans: dict, deltas: bool, batch: bool, look: Lo
                                                           f"{span:.2g}"]}})
 
 
-def _add_labels(fig: go.Figure, p: PassData, stage: Stage, sizes, pos, look: Look) -> list:
-    """Node names above their nodes, layer headings, the shapes of W, the targets; returns
-    the y range that leaves room for them (a layer's rows are one y unit apart)."""
+def _name_room(p: PassData, sizes, look: Look, stage: Stage, q: int) -> float:
+    """x units beside layer q's nodes for their names (crowded): the widest at ~0.55 em a
+    character, on the narrowest plot (~300 px at 1024 px with the sidebar)."""
+    L = len(sizes) - 1
+    names = [node_name(q, i, L, stage.shows[q], p.form == "batch", p.inputs)
+             for i in range(sizes[q])]
+    if q == L:  # the targets go under the output nodes' names
+        names += [f"y₁ = {v:.3g}" for v in p.Y.mean(axis=0)]
+    widest = max(len(n) for n in names)
+    unit_px = 300 / (L + 1.6)
+    return (look.node / 2 + 4 + 0.55 * look.label * widest) / unit_px - 0.3
+
+
+def _add_labels(fig: go.Figure, p: PassData, stage: Stage, sizes, pos, look: Look,
+                crowded: bool = False) -> list:
+    """Node names above their nodes (crowded: beside the input and output nodes only),
+    layer headings, the shapes of W, the targets; returns the y range that leaves room for
+    them (a layer's rows are one y unit apart)."""
     L, batch = len(sizes) - 1, p.form == "batch"
     most = max(sizes)
     r = look.node / 2
     label_px, head_px, shape_px = look.label + 4, 2 * look.label + 10, 2 * look.label + 6
+    if crowded:
+        label_px = 0
     row_px = (look.height - 8 - look.node - label_px - head_px - shape_px) / max(most - 1, 1)
     top = (most - 1) / 2 + (r + label_px + head_px) / row_px
     bottom = -(most - 1) / 2 - (r + shape_px) / row_px
@@ -263,10 +301,15 @@ def _add_labels(fig: go.Figure, p: PassData, stage: Stage, sizes, pos, look: Loo
     for q, n in enumerate(sizes):
         for i in range(n):
             x, y = pos[q][i]
-            fig.add_annotation(x=x, y=y, yshift=r + 1, yanchor="bottom", showarrow=False,
-                               text=node_name(q, i, L, stage.shows[q], batch, p.inputs),
-                               font=font,
-                               bgcolor="rgba(255,255,255,0.85)", borderpad=0)
+            name = node_name(q, i, L, stage.shows[q], batch, p.inputs)
+            if not crowded:
+                fig.add_annotation(x=x, y=y, yshift=r + 1, yanchor="bottom", showarrow=False,
+                                   text=name, font=font,
+                                   bgcolor="rgba(255,255,255,0.85)", borderpad=0)
+            elif q in (0, L):
+                fig.add_annotation(x=x, y=y, xshift=-(r + 2) if q == 0 else r + 2,
+                                   xanchor="right" if q == 0 else "left", showarrow=False,
+                                   text=name, font=font, borderpad=0)
         fig.add_annotation(x=-0.4 if q == 0 else L + 0.4 if q == L else q, y=(most - 1) / 2,
                            yshift=r + label_px + 2, yanchor="bottom", showarrow=False, font=font,
                            xanchor="right" if q == L else "left" if q == 0 else "center",
@@ -278,7 +321,9 @@ def _add_labels(fig: go.Figure, p: PassData, stage: Stage, sizes, pos, look: Loo
                            text=f"W{sup(q)}<br>{sizes[q]}×{sizes[q - 1]}")
     # the targets (a batch's mean: ȳ), under the output layer (room below its last node)
     fig.add_annotation(x=L, y=-(sizes[L] - 1) / 2, yshift=-(r + 2), yanchor="top",
-                       showarrow=False, font=font, text="<br>".join(
+                       xshift=r + 2 if crowded else 0, xanchor="left" if crowded else "center",
+                       showarrow=False, font=font, bgcolor="rgba(255,255,255,0.85)",
+                       text="<br>".join(
                            f"{'ȳ' if batch else 'y'}{str(i + 1).translate(SUB)} = {v:.3g}"
                            for i, v in enumerate(p.Y.mean(axis=0))))
     # hover targets at each edge's middle: w, ∂L/∂w and the updated w, exact to 4 digits
