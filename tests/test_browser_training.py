@@ -464,8 +464,10 @@ def test_pulls_go_over_the_route_and_fall_back_to_the_feed(streamlit_server: str
     open_train_tab(page, streamlit_server)
     play(page)
     page.wait_for_function("() => __bpl.player.routed >= 2", timeout=60_000)
-    r = page.evaluate("() => [__bpl.player.routed, __bpl.player.replies]")
-    page.evaluate("() => { __bpl.player.route.token = 'not-a-session'; }")
+    # read the counts and change the token in one go: only a pull already sent can still
+    # come back over the route (two evaluates let one more pull go out between them)
+    r = page.evaluate("""() => { const p = __bpl.player, r = [p.routed, p.replies];
+                                 p.route.token = 'not-a-session'; return r; }""")
     page.wait_for_function("() => __bpl.player.route === null", timeout=60_000)
     page.wait_for_function(f"() => __bpl.player.replies >= {r[1] + 3}", timeout=60_000)
     step = state(page)["step"]
