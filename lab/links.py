@@ -183,6 +183,8 @@ def fields(n_lessons: int = 1) -> dict[str, Field]:
         Field("lesson", _int_in(1, max(1, n_lessons)), 1),
         Field("presenter", _flag, False),
         Field("train_speed", _on_grid(STEP_RATES), DEFAULT_RATE),
+        Field("show_test", _flag, True),
+        Field("discretize", _flag, False),
         Field("steps", _int_in(0, 10**10 - 1), 0, widget=False),
         Field("data_seed", _int_in(0, SEED_MAX), d.data_seed, widget=False),
         Field("log", _log, [], widget=False, max_chars=MAX_LOG_CHARS),

@@ -100,3 +100,22 @@ def test_the_lesson_follows_the_derivations_network_and_says_so():
     assert not at.exception
     assert any("The lesson follows the derivation's network, 2-3-4-2" in i.value
                for i in at.info)
+
+
+def test_the_maps_toggles_reach_the_player():
+    import json
+
+    at = run_app()
+    at.session_state["tab"] = "Train"
+    at.run()
+
+    def data():
+        el = next(e for e in at.get("bidi_component")
+                  if e.proto.component_name == "backprop_lab.player")
+        return json.loads(el.proto.json)
+
+    assert (data()["show_test"], data()["discretize"]) == (True, False)
+    at.toggle(key="show_test").set_value(False).run()
+    assert data()["show_test"] is False
+    at.toggle(key="discretize").set_value(True).run()
+    assert data()["discretize"] is True and data()["show_test"] is False

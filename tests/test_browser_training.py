@@ -522,3 +522,22 @@ def test_js_numbers_equal_nncore_for_a_shaped_network(streamlit_server: str, pag
                                                                           [f]])
         np.testing.assert_allclose(js, features.expand(pts, (f,))[:, 0], rtol=0, atol=1e-15)
     assert page.locator(EXCEPTION).count() == 0
+
+
+@pytest.mark.browser
+def test_the_maps_toggles_in_the_browser(streamlit_server: str, page) -> None:
+    """Discretize paints each side of the boundary in one colour (the class picked); the
+    test points leave the map when Test data is off, and come back."""
+    open_train_tab(page, streamlit_server + "?discretize=true&show_test=false")
+    colours = """() => { const d = __bpl.player.tiles.map.img.data, seen = new Set();
+        for (let i = 0; i < d.length; i += 4) seen.add(d[i] * 65536 + d[i + 1] * 256 + d[i + 2]);
+        return seen.size; }"""
+    got = page.evaluate("() => [__bpl.player.discrete, __bpl.player.showTest]")
+    assert got == [True, False]
+    assert page.evaluate(colours) <= 3  # the two classes' colours (white exactly on ŷ₁ = ŷ₂)
+    page.get_by_text("Test data", exact=True).click()
+    page.wait_for_function("() => __bpl.player.showTest === true", timeout=30_000)
+    page.get_by_text("Discretize", exact=True).click()
+    page.wait_for_function("() => __bpl.player.discrete === false", timeout=30_000)
+    assert page.evaluate(colours) > 50  # the shade of ŷ₂ − ŷ₁ again
+    assert page.locator(EXCEPTION).count() == 0

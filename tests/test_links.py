@@ -53,6 +53,7 @@ DOMAIN = {
     "width1": [1, 3, 8], "width2": [4, 8], "width3": [1, 4], "width4": [2, 8],
     "features": [("x1", "x2"), ("x1sq",), ("x1", "x2", "x1sq", "x2sq", "x1x2", "sin1", "sin2")],
     "regularization": ["none", "L1", "L2"],
+    "show_test": [True, False], "discretize": [True, False],
     "reg_rate": [0.0001, 0.01, 1.0],
 }
 

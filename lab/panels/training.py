@@ -15,7 +15,7 @@ from ..player.protocol import DEFAULT_RATE, STEP_RATES, prefetch, sync
 from ..player.view import player_data
 from ..state import Lab
 from ..training import pull, settle, step_batch, step_epoch, toggle
-from .common import locked
+from .common import locked, widget_value
 from .link import write_journal
 
 RATE_KEY = "train_speed"
@@ -53,7 +53,7 @@ def _on_pull(lab: Lab) -> None:
 
 def training_panel(lab: Lab) -> None:
     """The controls (the player and its feed follow the tabs: :func:`player_panel`)."""
-    c = st.columns([1.1, 1, 1.2, 3.2], vertical_alignment="bottom")
+    c = st.columns([1.1, 1, 1.2, 2.1, 1.5], vertical_alignment="bottom")
     c[0].button("Pause" if lab.running else "Play", key="play", on_click=locked(toggle), args=(lab,),
                 icon=":material/pause:" if lab.running else ":material/play_arrow:",
                 type="primary", width="stretch",
@@ -68,6 +68,12 @@ def training_panel(lab: Lab) -> None:
                        format_func=str,  # also its text in the address: ?train_speed=3000
                        help="1 shows every step in slow motion; above 60 steps/s each "
                             "frame shows several steps")
+    c[4].toggle("Test data", value=True, key="show_test", bind="query-params",
+                persist_state="session",
+                help="Draw the held-out test points (hollow) on the map")
+    c[4].toggle("Discretize", value=False, key="discretize", bind="query-params",
+                persist_state="session",
+                help="The map in two colours: the class the network picks at each point")
     t = lab.trainer
     if t.diverged and not lab.running:  # (while running: the player has not got there)
         st.error(t.message + " Press **Reset weights** in the sidebar to start again.",
@@ -88,7 +94,8 @@ def player_panel(lab: Lab, visible: bool, scale: float = 1.0) -> None:
     sample = st.session_state.get("sample_index")
     with st.container(key="player_box"):
         PLAYER(key="live_player",
-               data=player_data(lab, rate(), sample if isinstance(sample, int) else None, scale),
+               data=player_data(lab, rate(), sample if isinstance(sample, int) else None, scale,
+                                widget_value("show_test"), widget_value("discretize")),
                on_pick_change=lambda: _on_pick(lab),
                on_settle_change=locked(lambda: settle(lab, _trigger("settle"))),
                on_resync_change=lambda: None)  # the rerun itself brings the page

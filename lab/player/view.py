@@ -60,10 +60,13 @@ def status(lab: Lab) -> str:
     return ""
 
 
-def player_data(lab: Lab, rate: float, sample: int | None = None, scale: float = 1.0) -> dict:
+def player_data(lab: Lab, rate: float, sample: int | None = None, scale: float = 1.0,
+                show_test: bool = True, discretize: bool = False) -> dict:
     """The player element's JSON: everything but the live snapshots. ``rate``: the speed
     in steps/s; ``sample``: the training row picked in the step-by-step view (ringed on the
-    map); ``scale``: the size of the canvas text (1.35 in presenter mode)."""
+    map); ``scale``: the size of the canvas text (1.35 in presenter mode); ``show_test``:
+    draw the test points on the map; ``discretize``: the map in two colours, the class the
+    network picks, instead of the shade of ŷ₂ − ŷ₁."""
     ps = sync(lab)
     d, t = lab.data, lab.trainer
     X = np.vstack([d.X_train, d.X_test])
@@ -89,6 +92,8 @@ def player_data(lab: Lab, rate: float, sample: int | None = None, scale: float =
         "status": status(lab),
         "sample": sample,
         "scale": scale,
+        "show_test": bool(show_test),
+        "discretize": bool(discretize),
         # pulls over HTTP beside the app (route.py), relative to the page's address
         "route": {"path": PATH.lstrip("/"), "token": register(lab)},
     }

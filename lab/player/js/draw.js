@@ -80,7 +80,8 @@ function drawMap(p) {
   for (let i = 0; i < n; i++) diff[i] = Y[i * k + 1] - Y[i * k];
   ctx.clearRect(0, 0, W, H);
   ctx.imageSmoothingEnabled = true;
-  ctx.drawImage(tile(p, "map", diff, 1, 0, 1, 0.45), x0, y0, size, size);
+  // discretized: each side of the boundary one colour, the class picked (the scale saturates)
+  ctx.drawImage(tile(p, "map", diff, 1, 0, p.discrete ? 1e300 : 1, 0.45), x0, y0, size, size);
   // boundary ŷ₁ = ŷ₂: zero level of the map by marching squares on the grid
   const px = (j) => x0 + (j / (R - 1)) * size, py = (i) => y0 + size - (i / (R - 1)) * size;
   ctx.beginPath();
@@ -97,7 +98,7 @@ function drawMap(p) {
   const X = p.X, y = p.y, sx = (v) => x0 + ((v + e) / (2 * e)) * size, sy = (v) => y0 + size - ((v + e) / (2 * e)) * size;
   if (X) {
     const r = Math.max(2.5, Math.min(4, size / 90));
-    for (let i = 0; i < y.length; i++) mark(ctx, y[i], sx(X[2 * i]), sy(X[2 * i + 1]), i < p.nTrain ? r : r + 0.8, i < p.nTrain);
+    for (let i = 0; i < (p.showTest ? y.length : p.nTrain); i++) mark(ctx, y[i], sx(X[2 * i]), sy(X[2 * i + 1]), i < p.nTrain ? r : r + 0.8, i < p.nTrain);
     if (p.sample != null && p.sample < p.nTrain) {
       const u = sx(X[2 * p.sample]), v = sy(X[2 * p.sample + 1]);
       ctx.beginPath(); ctx.arc(u, v, 2.2 * r, 0, 2 * Math.PI); ctx.strokeStyle = "#000"; ctx.lineWidth = 2.2; ctx.stroke();
@@ -117,9 +118,16 @@ function drawMap(p) {
 function drawNet(p) {
   const [ctx, W, H] = fit(p.el.net), t = p.shown.theta, sizes = p.sizes, L = sizes.length - 1, sc = p.scale;
   ctx.clearRect(0, 0, W, H);
-  const most = Math.max(...sizes), top = 40 * sc, bottom = 18 * sc, label = 16 * sc;
-  const s = Math.max(16, Math.min(58, (H - top - bottom) / most - label - 3));
-  const colX = sizes.map((_, c) => 30 + s / 2 + (c * (W - 60 - s)) / L);
+  const most = Math.max(...sizes), top = 40 * sc, bottom = 18 * sc;
+  // a name under every node while it fits; else (crowded) the nodes fill the rows, the input
+  // and output names go beside them and the hidden ones are left out (headings name layers)
+  const under = (H - top - bottom) / most - 16 * sc - 3 >= 24, label = under ? 16 * sc : 0;
+  const s = Math.max(12, Math.min(58, (H - top - bottom) / most - label - (under ? 3 : 4)));
+  const names = (c) => Array.from({ length: sizes[c] }, (_, j) => c === 0 ? p.inputNames[j] : c === L ? "ŷ" + SUB(j + 1) : "a" + SUB(j + 1) + SUP(c));
+  ctx.font = font(p, 13);
+  const room = (c) => under ? 0 : Math.max(...names(c).map((n) => ctx.measureText(n).width)) + 6;
+  const left = room(0), right = room(L);
+  const colX = sizes.map((_, c) => 30 + left + s / 2 + (c * (W - 60 - left - right - s)) / L);
   const gap = (H - top - bottom - most * s) / most;
   const pos = sizes.map((n, c) => Array.from({ length: n }, (_, j) => [colX[c],
     top + (H - top - bottom - label) / 2 + (j - (n - 1) / 2) * (s + gap)]));
@@ -147,13 +155,19 @@ function drawNet(p) {
       ctx.fillRect(cx - s / 2 - 9, cy + s / 2 - 8, 8, 8);
       ctx.strokeRect(cx - s / 2 - 9, cy + s / 2 - 8, 8, 8);
     }
-    const name = c === 0 ? p.inputNames[j] : c === L ? "ŷ" + SUB(j + 1) : "a" + SUB(j + 1) + SUP(c);
-    ctx.fillStyle = p.ink; ctx.textAlign = "center"; ctx.textBaseline = "top";
-    ctx.fillText(name, cx, cy + s / 2 + 2);
+    const name = names(c)[j];
+    ctx.fillStyle = p.ink;
+    if (under) { ctx.textAlign = "center"; ctx.textBaseline = "top"; ctx.fillText(name, cx, cy + s / 2 + 2); }
+    else if (c === 0 || c === L) {
+      ctx.textAlign = c === 0 ? "right" : "left"; ctx.textBaseline = "middle";
+      ctx.fillText(name, c === 0 ? cx - s / 2 - 4 : cx + s / 2 + 4, cy);
+    }
   }
   ctx.textBaseline = "top";
+  ctx.font = font(p, 14, "600");  // columns closer than "Hidden 4" is wide: "H4"
+  const short = L > 1 && colX[2] - colX[1] < ctx.measureText("Hidden 4").width + 8;
   for (let c = 0; c <= L; c++) {
-    const [head, sub] = c === 0 ? ["Input", "x"] : c === L ? ["Output", "linear"] : [`Hidden ${c}`, p.act];
+    const [head, sub] = c === 0 ? ["Input", "x"] : c === L ? ["Output", "linear"] : [`${short ? "H" : "Hidden "}${c}`, p.act];
     ctx.textAlign = c === 0 ? "left" : c === L ? "right" : "center";
     const hx = c === 0 ? 4 : c === L ? W - 4 : colX[c];
     ctx.font = font(p, 14, "600"); ctx.fillText(head, hx, 2);

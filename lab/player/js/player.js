@@ -86,6 +86,7 @@ class Player {
     this.interval = d.interval; this.speed = d.speed; this.stride = d.stride;
     this.route = routeOf(d);
     this.status = d.status; this.sample = d.sample;
+    this.showTest = d.show_test ?? true; this.discrete = !!d.discretize;  // the map's toggles
     const exact = { step: d.state.step, epoch: d.state.epoch, theta: unb64(d.state.theta, Float64Array), exact: true };
     const wasRunning = this.running, newStream = d.stream !== this.stream;
     this.stream = d.stream;
