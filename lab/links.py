@@ -160,7 +160,7 @@ def fields(n_lessons: int = 1) -> dict[str, Field]:
     """Every link parameter, by name."""
     d = Settings()
     f = [
-        Field("dataset", _choice(datasets.NAMES), d.dataset),
+        Field("dataset", _choice(datasets.NAMES + datasets.REGRESSION), d.dataset),
         Field("n_samples", _int_in(*N_SAMPLES), d.n),
         Field("noise", _on_grid(grid(*NOISE)), d.noise),
         Field("test_fraction", _on_grid(grid(*TEST_FRACTION)), d.test_fraction),

@@ -119,3 +119,29 @@ def test_the_maps_toggles_reach_the_player():
     assert data()["show_test"] is False
     at.toggle(key="discretize").set_value(True).run()
     assert data()["discretize"] is True and data()["show_test"] is False
+
+
+def test_a_regression_set_gives_one_output_and_every_tab_works():
+    import json
+
+    at = run_app()
+    at.sidebar.selectbox(key="dataset").set_value("gauss").run()
+    lab = lab_of(at)
+    assert lab.net.sizes == (2, 3, 4, 1) and "Network 2-3-4-1" in headers(at)
+    assert any("Regression" in c.value for c in at.sidebar.caption)
+    assert "target y =" in " ".join(c.value for c in at.caption)
+    for tab in ("Lesson", "Train", "Gradient check", "Derivation", "Backprop, step by step"):
+        at.session_state["tab"] = tab
+        at.run()
+        assert not at.exception, (tab, [e.message for e in at.exception])
+        if tab == "Lesson":
+            assert any("on the two-class xor data" in i.value for i in at.info)
+        if tab == "Train":
+            el = next(e for e in at.get("bidi_component")
+                      if e.proto.component_name == "backprop_lab.player")
+            t = json.loads(el.proto.json)["points"]["t"]
+            got = np.frombuffer(__import__("base64").b64decode(t), "<f8")
+            d = lab_of(at).data
+            assert np.array_equal(got, np.concatenate([d.Y_train[:, 0], d.Y_test[:, 0]]))
+    at.slider(key="stage").set_value(7).run()  # the loss: one output, one term
+    assert r"\hat{y}_l - y_l" in " ".join(x.body for x in at.latex)

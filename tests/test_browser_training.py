@@ -541,3 +541,28 @@ def test_the_maps_toggles_in_the_browser(streamlit_server: str, page) -> None:
     page.wait_for_function("() => __bpl.player.discrete === false", timeout=30_000)
     assert page.evaluate(colours) > 50  # the shade of ŷ₂ − ŷ₁ again
     assert page.locator(EXCEPTION).count() == 0
+
+
+@pytest.mark.browser
+def test_js_numbers_equal_nncore_for_regression(streamlit_server: str, page) -> None:
+    """A regression network: the counters are nncore's loss over the real targets, no
+    accuracy; the map is ŷ itself."""
+    open_train_tab(page, streamlit_server + "?dataset=plane&layers=1&width1=5")
+    lab = new_lab(Settings(dataset="plane", hidden=(5,)))
+    lab.trainer.step(1)
+    press(page, "Step")
+    wait_for_app(page)
+    page.wait_for_function("() => __bpl.player.shown.step === 1", timeout=30_000)
+    got = page.evaluate("""() => { const p = __bpl.player;
+      return { sizes: p.sizes, loss: p.shown.loss, acc: p.shown.acc.map(String),
+               diff: Array.from(p.diff), Y: Array.from(p.fwd.at(-1)),
+               shown: [...p.root.querySelectorAll('.bpl-key-reg, .bpl-key-cls')].map((e) => !e.hidden),
+               counter: p.el.counters["Train accuracy"].textContent }; }""")
+    assert got["sizes"] == [2, 5, 1]
+    d = lab.data
+    want = [lab.net.data_loss(X, Y) for X, Y in ((d.X_train, d.Y_train), (d.X_test, d.Y_test))]
+    np.testing.assert_allclose(got["loss"], want, rtol=1e-12, atol=0)
+    assert got["acc"] == ["NaN", "NaN"] and got["counter"] == "—"
+    assert got["diff"] == got["Y"]  # the map: ŷ
+    assert got["shown"] == [True, False]  # the regression legend, not the classes'
+    assert page.locator(EXCEPTION).count() == 0

@@ -26,7 +26,7 @@ from lab.links import (
 from nncore import ACTIVATIONS, datasets
 
 DOMAIN = {
-    "dataset": list(datasets.NAMES),
+    "dataset": list(datasets.NAMES + datasets.REGRESSION),
     "n_samples": list(range(50, 1001, 50)),
     "noise": list(grid(*NOISE)),
     "test_fraction": list(grid(*TEST_FRACTION)),

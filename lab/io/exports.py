@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 
 import numpy as np
 
@@ -22,7 +23,8 @@ def history_csv(history: History, L: int = len(SIZES) - 1) -> bytes:
     """The training history as CSV, one row per recorded epoch: epoch, train_loss,
     test_loss, train_acc, test_acc, grad_norm_W1 … grad_norm_W{L} (‖∂L/∂W^(q)‖ on the
     training set), saturation_1 … saturation_{L-1} (share of saturated hidden units).
-    A series that was not recorded (no test set) leaves its cells empty."""
+    A series that was not recorded (no test set) or has no value (a regression network's
+    accuracy) leaves its cells empty."""
     cols = (["epoch", "train_loss", "test_loss", "train_acc", "test_acc"]
             + [f"grad_norm_W{q}" for q in range(1, L + 1)]
             + [f"saturation_{q}" for q in range(1, L)])
@@ -34,7 +36,7 @@ def history_csv(history: History, L: int = len(SIZES) - 1) -> bytes:
         if i >= len(series):
             return ""
         v = series[i] if j is None else (series[i][j] if j < len(series[i]) else None)
-        return "" if v is None else float_text(v)
+        return "" if v is None or math.isnan(v) else float_text(v)  # (regression: acc NaN)
 
     h = history
     for i, e in enumerate(h.epoch):

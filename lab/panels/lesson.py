@@ -11,6 +11,8 @@ the script, so the page drawn in the same run already shows the new step.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from nncore import MLP
@@ -22,7 +24,7 @@ from ..lesson import BATCH_N, STEPS, LessonStep, render, render_try
 from ..passdata import PassData, compute_pass
 from ..stages import build_stages
 from ..state import SIZES, Lab, View, current_pass, view_indices
-from .common import locked, widget_value
+from .common import cached_data, locked, widget_value
 from .latex import equations
 
 KEY = "lesson"
@@ -57,15 +59,21 @@ def follows_session(lab: Lab) -> bool:
             and lab.net.regularization == "none")
 
 
+LESSON_DATA = "xor"  # the two-class set the lesson shows while the session's is a regression
+
+
 def lesson_pass(lab: Lab, view: View) -> PassData:
     """The pass the lesson shows: the session's network when it is the derivation's, else
     a 2-3-4-2 network of the session's activation at its seed's initial weights, fed the
-    same points (the lesson's words count its layers and neurons)."""
+    same points (the lesson's words count its layers and neurons), or for a regression set
+    the points of the two-class :data:`LESSON_DATA` set of the same size (its words speak
+    of two classes)."""
     if follows_session(lab):
         return current_pass(lab, view)
     s = lab.settings
     net = MLP(SIZES, s.activation, seed=s.seed)
-    return compute_pass(net, lab.data.X_train, lab.data.Y_train, view.indices, s.lr, view.form)
+    d = lab.data if lab.data.n_outputs == 2 else cached_data(replace(s, dataset=LESSON_DATA))
+    return compute_pass(net, d.X_train, d.Y_train, view.indices, s.lr, view.form)
 
 
 @locked
@@ -99,9 +107,10 @@ def lesson_panel(lab: Lab, view: View, *, bind: str | None = None,
     heading.subheader(f"Step {k} of {n}: {step.title}", anchor=False)
 
     if not follows_session(lab):
+        on = (f" on the two-class {LESSON_DATA} data" if lab.data.n_outputs == 1 else "")
         st.info("The lesson follows the derivation's network, 2-3-4-2 with inputs x₁ and x₂ "
-                f"and no penalty, at the initial weights of seed {lab.settings.seed}. Your "
-                f"network ({'-'.join(map(str, lab.net.sizes))}) is in the other tabs.",
+                f"and no penalty, at the initial weights of seed {lab.settings.seed}{on}. "
+                f"Your network ({'-'.join(map(str, lab.net.sizes))}) is in the other tabs.",
                 icon=":material/info:")
     p = lesson_pass(lab, step_view(lab, view, step))
     stages = build_stages(p.L, step.form)

@@ -49,15 +49,19 @@ def sample_picker(lab: Lab, form: str) -> View:
                          persist_state="session", bind="query-params",
                          help="N consecutive training rows from the picked one")
         view = View(form, view_indices(n, form, i, N))
+        reg = lab.data.n_outputs == 1
         fig = sample_picker_figure(lab.data.X_train, lab.data.y_train, view.indices,
-                                   lab.data.extent)
+                                   lab.data.extent,
+                                   values=lab.data.Y_train[:, 0] if reg else None)
         st.plotly_chart(fig, key="sample_scatter", on_select=_on_pick,
                         selection_mode="points", width="stretch", theme=None,
                         config={"displayModeBar": False})
         X, Y = lab.data.X_train[view.indices], lab.data.Y_train[view.indices]
         st.caption("  \n".join(
-            f"sample {k}: x = ({x[0]:.3f}, {x[1]:.3f}), class {int(y.argmax()) + 1} "
-            f"(y = ({y[0]:g}, {y[1]:g}))" for k, x, y in zip(view.indices, X, Y)))
+            f"sample {k}: x = ({x[0]:.3f}, {x[1]:.3f}), " + (
+                f"target y = {y[0]:.3f}" if reg else
+                f"class {int(y.argmax()) + 1} (y = ({y[0]:g}, {y[1]:g}))")
+            for k, x, y in zip(view.indices, X, Y)))
     return view
 
 

@@ -103,10 +103,16 @@ def sidebar(lab: Lab) -> Settings:
     s = st.sidebar
     d = DEFAULT
     s.header("Data")
-    dataset = s.selectbox("Dataset", datasets.NAMES, index=datasets.NAMES.index(d.dataset),
+    names = datasets.NAMES + datasets.REGRESSION
+    dataset = s.selectbox("Dataset", names, index=names.index(d.dataset),
                           key="dataset", bind=URL,
-                          help="Toy 2-D sets. The spiral is too hard for 2-3-4-2: a lesson in "
-                               "capacity (add neurons, layers or features below)")
+                          help="Toy 2-D sets. Two classes: xor … spiral (the spiral is too hard "
+                               "for 2-3-4-2: a lesson in capacity; add neurons, layers or "
+                               "features below). Regression: plane and gauss, one real target "
+                               "a point and one linear output")
+    if datasets.is_regression(dataset):
+        s.caption("Regression: the network has one linear output ŷ, the loss is (ŷ − y)² "
+                  "averaged, and the map shows ŷ itself.")
     custom = s.container()  # filled below, once the new settings are known
     n = s.slider("Number of samples", N_SAMPLES[0], N_SAMPLES[1], d.n, step=N_SAMPLES[2],
                  key="n_samples", bind=URL)
@@ -130,7 +136,11 @@ def sidebar(lab: Lab) -> Settings:
                                "weights, bit for bit")
     if net_note:
         s.warning(net_note, icon=":material/warning:")
-    sizes = (len(features), *hidden, lab.data.n_outputs)
+    # the outputs of the data the widgets say (the settings are applied after this run's
+    # sidebar): an upload in use while the dataset widget is unchanged keeps its own
+    kept = lab.using_upload and dataset == lab.settings.dataset
+    outputs = lab.data.n_outputs if kept else 1 if datasets.is_regression(dataset) else 2
+    sizes = (len(features), *hidden, outputs)
     head.header("Network " + "-".join(str(n) for n in sizes))
     s.header("Training (SGD)")
     lr = s.select_slider("Learning rate γ", LEARNING_RATES, d.lr, key="lr", bind=URL,

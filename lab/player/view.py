@@ -82,7 +82,10 @@ def player_data(lab: Lab, rate: float, sample: int | None = None, scale: float =
         "extent": d.extent,
         "grid": GRID,
         "points": {"n_train": int(d.X_train.shape[0]), "x": b64(X.astype("<f8")),
-                   "y": b64(y.astype(np.uint8))},
+                   "y": b64(y.astype(np.uint8)),
+                   # a regression set's real targets (the player's loss and point colours)
+                   **({"t": b64(np.concatenate([d.Y_train[:, 0], d.Y_test[:, 0]]).astype("<f8"))}
+                      if d.n_outputs == 1 else {})},
         "state": {"step": t.steps, "epoch": t.epoch, "theta": b64(lab.net.get_flat())},
         "history": _history(lab),
         "running": bool(lab.running),

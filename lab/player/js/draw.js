@@ -71,13 +71,22 @@ function mark(ctx, cls, u, v, r, filled) {
   else { ctx.fillStyle = "#fff"; ctx.fill(); ctx.strokeStyle = CLASS[cls]; ctx.lineWidth = 2; ctx.stroke(); }
 }
 
+// A regression point: a disc in the colour of its target (training: dark rim; test: hollow
+// ring in that colour).
+function markValue(ctx, t, u, v, r, filled) {
+  ctx.beginPath(); ctx.arc(u, v, r, 0, 2 * Math.PI);
+  if (filled) { ctx.fillStyle = rgb(t); ctx.fill(); ctx.strokeStyle = "#222"; ctx.lineWidth = 1; ctx.stroke(); }
+  else { ctx.fillStyle = "#fff"; ctx.fill(); ctx.strokeStyle = rgb(t); ctx.lineWidth = 2.2; ctx.stroke(); }
+}
+
 function drawMap(p) {
   const [ctx, W, H] = fit(p.el.map), sc = p.scale;
   const pad = { l: 34 * sc, r: 6, t: 6, b: 24 * sc }, size = Math.min(W - pad.l - pad.r, H - pad.t - pad.b);
   const x0 = pad.l, y0 = pad.t, e = p.extent, R = p.R, n = R * R, k = p.sizes.at(-1), Y = p.fwd.at(-1);
   p.mapBox = { x0, y0, size };
   const diff = p.diff?.length === n ? p.diff : (p.diff = new Float64Array(n));
-  for (let i = 0; i < n; i++) diff[i] = Y[i * k + 1] - Y[i * k];
+  // two classes: ŷ₂ − ŷ₁ (the boundary where it is 0); regression: ŷ itself
+  for (let i = 0; i < n; i++) diff[i] = k === 1 ? Y[i] : Y[i * k + 1] - Y[i * k];
   ctx.clearRect(0, 0, W, H);
   ctx.imageSmoothingEnabled = true;
   // discretized: each side of the boundary one colour, the class picked (the scale saturates)
@@ -85,7 +94,7 @@ function drawMap(p) {
   // boundary ŷ₁ = ŷ₂: zero level of the map by marching squares on the grid
   const px = (j) => x0 + (j / (R - 1)) * size, py = (i) => y0 + size - (i / (R - 1)) * size;
   ctx.beginPath();
-  for (let i = 0; i < R - 1; i++) for (let j = 0; j < R - 1; j++) {
+  for (let i = 0; i < R - 1 && k > 1; i++) for (let j = 0; j < R - 1; j++) {
     const a = diff[i * R + j], b = diff[i * R + j + 1], c = diff[(i + 1) * R + j + 1], d = diff[(i + 1) * R + j];
     const pts = [];
     if ((a > 0) !== (b > 0)) pts.push([px(j + a / (a - b)), py(i)]);
@@ -98,7 +107,10 @@ function drawMap(p) {
   const X = p.X, y = p.y, sx = (v) => x0 + ((v + e) / (2 * e)) * size, sy = (v) => y0 + size - ((v + e) / (2 * e)) * size;
   if (X) {
     const r = Math.max(2.5, Math.min(4, size / 90));
-    for (let i = 0; i < (p.showTest ? y.length : p.nTrain); i++) mark(ctx, y[i], sx(X[2 * i]), sy(X[2 * i + 1]), i < p.nTrain ? r : r + 0.8, i < p.nTrain);
+    for (let i = 0; i < (p.showTest ? y.length : p.nTrain); i++) {
+      if (p.T) markValue(ctx, p.T[i], sx(X[2 * i]), sy(X[2 * i + 1]), r + 0.5, i < p.nTrain);
+      else mark(ctx, y[i], sx(X[2 * i]), sy(X[2 * i + 1]), i < p.nTrain ? r : r + 0.8, i < p.nTrain);
+    }
     if (p.sample != null && p.sample < p.nTrain) {
       const u = sx(X[2 * p.sample]), v = sy(X[2 * p.sample + 1]);
       ctx.beginPath(); ctx.arc(u, v, 2.2 * r, 0, 2 * Math.PI); ctx.strokeStyle = "#000"; ctx.lineWidth = 2.2; ctx.stroke();
@@ -197,7 +209,7 @@ function drawCharts(p, now) {
   const cols = W >= 900 ? 4 : 2, rows = cols === 4 ? 1 : 2, cw = W / cols, ch = H / rows;
   const charts = [
     { title: "Loss (log)", log: true, series: [["train", col(0), SERIES.train, []], ["test", col(1), SERIES.test, [6, 4]]] },
-    { title: "Accuracy", range: [0, 1], pct: true, series: [["train", col(2), SERIES.train, []], ["test", col(3), SERIES.test, [6, 4]]] },
+    { title: p.T ? "Accuracy (none: a regression has no classes)" : "Accuracy", range: [0, 1], pct: true, series: [["train", col(2), SERIES.train, []], ["test", col(3), SERIES.test, [6, 4]]] },
     { title: "Gradient norm ‖∂L/∂W‖ (log)", log: true,
       series: Array.from({ length: L }, (_, q) => ["W" + SUP(q + 1), col(4 + q), ...LAYER[q % LAYER.length]]) },
     { title: p.act === "tanh" ? "Saturated units, |a| > 0.97" : "Saturated units (σ' < 6 % of max)", range: [0, 1], pct: true,

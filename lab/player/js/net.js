@@ -48,7 +48,14 @@ function forward(theta, lay, sizes, P, act, bufs) {
 
 // Loss L = (1/N) Σₙ Σₑ (ŷ − y)² with one-hot targets of the labels, and accuracy (argmax
 // ŷ equals the label), over rows [from, to) of Y (n × k): nncore's MLP.loss and accuracy.
-function metrics(Y, k, labels, from, to) {
+// A regression network (k = 1) has real targets T instead: the loss (1/N) Σ (ŷ − t)² and
+// no accuracy (NaN).
+function metrics(Y, k, labels, from, to, T) {
+  if (T) {
+    let sq = 0;
+    for (let i = from; i < to; i++) { const d = Y[i] - T[i]; sq += d * d; }
+    return to > from ? [sq / (to - from), NaN] : [NaN, NaN];
+  }
   let sq = 0, hit = 0;
   for (let i = from; i < to; i++) {
     let best = 0;

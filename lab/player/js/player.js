@@ -76,6 +76,9 @@ class Player {
       this.pointsKey = d.points.x;
       this.X = unb64(d.points.x, Float64Array); this.y = unb64(d.points.y, Uint8Array);
       this.Xin = expand(this.X, this.features);  // what the network is fed
+      this.T = d.points.t ? unb64(d.points.t, Float64Array) : null;  // regression targets
+      this.root.querySelector(".bpl-key-cls").hidden = !!this.T;
+      this.root.querySelector(".bpl-key-reg").hidden = !this.T;
       this.nTrain = d.points.n_train; this.fwdPts = null;
     }
     this.gen = d.run;
@@ -240,7 +243,7 @@ class Player {
     if (!this.X) { s.loss = [NaN, NaN]; s.acc = [NaN, NaN]; return; }
     this.fwdPts = forward(s.theta, this.lay, this.sizes, this.Xin, this.act, this.fwdPts);
     const Y = this.fwdPts.at(-1), k = this.sizes.at(-1), n = this.y.length;
-    const [trL, trA] = metrics(Y, k, this.y, 0, this.nTrain), [teL, teA] = metrics(Y, k, this.y, this.nTrain, n);
+    const [trL, trA] = metrics(Y, k, this.y, 0, this.nTrain, this.T), [teL, teA] = metrics(Y, k, this.y, this.nTrain, n, this.T);
     s.loss = [trL, teL]; s.acc = [trA, teA];
   }
 
