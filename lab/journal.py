@@ -8,19 +8,22 @@ Three things break that, and the journal records each, so that a link carries th
 * a training setting (learning rate, batch size, momentum) changed after some steps: a
   :class:`Trained` entry says which settings the steps up to then were trained with (the
   steps after the last entry use the settings in the link);
-* "Apply one SGD step" on some rows: a :class:`OneStep` entry, after the steps it followed.
+* "Apply one SGD step" on some rows: a :class:`OneStep` entry, after the steps it followed;
+* a weight set by hand: an :class:`Edit` entry, after the steps it followed.
 
 Every entry closes the span of steps before it with a :class:`Trained` entry when steps
 were trained since the last entry, so each span's settings are explicit.
 
 In a link the entries are ``log=t120_0.1_32_0.9~s120_0.1_7`` (``t<steps>_<lr>_<batch
-size>_<momentum>``, ``s<after steps>_<lr>_<rows joined by ->``) and the start weights are
+size>_<momentum>``, ``s<after steps>_<lr>_<rows joined by ->``, ``w<after steps>_<q>_<i>_<j>_
+<value>`` for W^(q)[i, j] set to value) and the start weights are
 ``w0=`` base64url of their float64 bytes. Pure: no Streamlit.
 """
 
 from __future__ import annotations
 
 import base64
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -30,6 +33,7 @@ MAX_ENTRIES = 64  # a link carries at most this many entries (a longer log is no
 MAX_LOG_CHARS = 2000
 _TRAINED = re.compile(r"t([0-9]{1,10})_([0-9.]{1,10})_([0-9]{1,4})_([0-9.]{1,10})")
 _ONE_STEP = re.compile(r"s([0-9]{1,10})_([0-9.]{1,10})_([0-9]{1,4}(?:-[0-9]{1,4}){0,15})")
+_EDIT = re.compile(r"w([0-9]{1,10})_([1-9])_([0-9]{1,2})_([0-9]{1,2})_(-?[0-9][0-9.e+-]{0,23})")
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,20 @@ class OneStep:
 
     def text(self) -> str:
         return f"s{self.at}_{self.lr:g}_" + "-".join(str(r) for r in self.rows)
+
+
+@dataclass(frozen=True)
+class Edit:
+    """W^(q)[i, j] (0-based i, j) set by hand to ``value``, after ``at`` trainer steps."""
+
+    at: int
+    q: int
+    i: int
+    j: int
+    value: float
+
+    def text(self) -> str:
+        return f"w{self.at}_{self.q}_{self.i}_{self.j}_{self.value!r}"
 
 
 @dataclass
@@ -101,9 +119,12 @@ class Journal:
         return len(self.entries) <= MAX_ENTRIES and len(text) <= MAX_LOG_CHARS
 
 
-def parse_log(text: str, parse_lr, parse_batch, parse_momentum) -> list:
+def parse_log(text: str, parse_lr, parse_batch, parse_momentum,
+              max_weight: float = math.inf) -> list:
     """A link's ``log`` as entries; raises ValueError with what is expected. The parse_*
-    functions check a setting against its widget's domain (lab.links)."""
+    functions check a setting against its widget's domain (lab.links); an edited weight
+    must be finite and at most ``max_weight`` in size (the layer and unit are checked
+    against the network when the link is replayed)."""
     if len(text) > MAX_LOG_CHARS:
         raise ValueError(f"at most {MAX_LOG_CHARS} characters")
     entries, last = [], 0
@@ -113,8 +134,17 @@ def parse_log(text: str, parse_lr, parse_batch, parse_momentum) -> list:
                         parse_momentum(m[4]))
         elif m := _ONE_STEP.fullmatch(item):
             e = OneStep(int(m[1]), parse_lr(m[2]), tuple(int(r) for r in m[3].split("-")))
+        elif m := _EDIT.fullmatch(item):
+            try:
+                v = float(m[5])
+            except ValueError:
+                v = math.nan
+            if not abs(v) <= max_weight:  # (NaN too)
+                raise ValueError(f"an edited weight of at most {max_weight:g} in size")
+            e = Edit(int(m[1]), int(m[2]), int(m[3]), int(m[4]), v)
         else:
-            raise ValueError("entries like t120_0.1_32_0.9 or s120_0.1_7, joined by ~")
+            raise ValueError("entries like t120_0.1_32_0.9, s120_0.1_7 or w120_1_0_1_0.5, "
+                             "joined by ~")
         if e.at < last or (isinstance(e, Trained) and e.at == last and entries):
             raise ValueError("entries in the order of their steps")
         last = e.at

@@ -144,7 +144,7 @@ class Field:
 def _log(raw: str) -> list:
     try:
         return parse_log(raw, _on_grid(LEARNING_RATES), _on_grid(BATCH_SIZES),
-                         _on_grid(grid(*MOMENTUM)))
+                         _on_grid(grid(*MOMENTUM)), MAX_WEIGHT)
     except ValueError as why:
         raise Rejected(str(why)) from None
 

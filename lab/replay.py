@@ -11,8 +11,8 @@ import numpy as np
 
 from nncore import MLP
 
-from .journal import OneStep, Trained
-from .state import Lab, View, apply_one_step, hand_settings, start_from
+from .journal import Edit, OneStep, Trained
+from .state import Lab, View, apply_one_step, hand_settings, set_weight, start_from
 
 
 def replay(lab: Lab, steps: int, entries=(), start: np.ndarray | None = None) -> str:
@@ -37,6 +37,14 @@ def replay(lab: Lab, steps: int, entries=(), start: np.ndarray | None = None) ->
             t.step(max(0, e.at - t.steps))
             apply_one_step(lab, View("sample" if len(e.rows) == 1 else "batch",
                                      np.array(e.rows)), lr=e.lr)
+        elif isinstance(e, Edit):
+            t.step(max(0, e.at - t.steps))
+            if not (e.q <= lab.net.L and e.i < lab.net.sizes[e.q]
+                    and e.j < lab.net.sizes[e.q - 1]):
+                return (f"The link sets a weight W({e.q})[{e.i + 1},{e.j + 1}] that this "
+                        f"network ({'-'.join(map(str, lab.net.sizes))}) does not have: it "
+                        "was left out.")
+            set_weight(lab, e.q, e.i, e.j, e.value)
         done.append(e)
         if t.diverged:
             break

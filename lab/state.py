@@ -11,7 +11,6 @@ run's journal notes the settings the steps before a change were trained with.
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -20,7 +19,8 @@ from nncore import DEFAULTS, MLP, Trainer, datasets, divergence_message, sgd_upd
 from nncore.features import DEFAULT as DEFAULT_FEATURES
 from nncore.features import expand
 
-from .journal import Journal, OneStep
+from .journal import Edit, Journal, OneStep
+from .lock import SessionLock
 from .passdata import PassData, compute_pass
 from .player.stream import PlayerState
 from .quiz import QuizState, new_quiz
@@ -124,40 +124,6 @@ def make_data(s: Settings) -> Data:
         # no session can change another's data.
         a.setflags(write=False)
     return Data(Xtr, Ytr, Xte, Yte)
-
-
-class SessionLock:
-    """A session's lock (reentrant): held by its script runs and widget callbacks, and by
-    a pull answered beside the app (lab/player/route.py), so that two threads never change
-    one session at once. :meth:`held` says whether this thread holds it."""
-
-    def __init__(self) -> None:
-        self._lock = threading.RLock()
-        self._owner: int | None = None
-        self._depth = 0
-
-    def acquire(self, blocking: bool = True) -> bool:
-        if not self._lock.acquire(blocking):
-            return False
-        self._owner = threading.get_ident()
-        self._depth += 1
-        return True
-
-    def release(self) -> None:
-        self._depth -= 1
-        if not self._depth:
-            self._owner = None
-        self._lock.release()
-
-    def held(self) -> bool:
-        return self._owner == threading.get_ident()
-
-    def __enter__(self) -> SessionLock:  # noqa: PYI034
-        self.acquire()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.release()
 
 
 @dataclass
@@ -318,6 +284,17 @@ def change(lab: Lab, data: Data | None = None, **changes) -> str:
     else:
         hand_settings(lab)
     return ""
+
+
+def set_weight(lab: Lab, q: int, i: int, j: int, value: float) -> None:
+    """W^(q)[i, j] ← value (0-based i, j), by hand, while paused: the run goes on from these
+    weights (the trainer takes them as its new start) and its journal notes the edit."""
+    guard(lab)
+    t = lab.trainer
+    lab.journal.close_span(t.steps, t.lr, t.batch_size, t.momentum)
+    lab.journal.entries.append(Edit(t.steps, int(q), int(i), int(j), float(value)))
+    lab.net.W[q - 1][i, j] = value
+    lab.last_step = None
 
 
 def current_pass(lab: Lab, view: View) -> PassData:

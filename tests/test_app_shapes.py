@@ -7,7 +7,7 @@ import numpy as np
 
 from lab.state import SIZES
 from nncore import MLP, features
-from tests.apptest_util import open_link, run_app
+from apptest_util import open_link, run_app
 
 
 def lab_of(at):
@@ -145,3 +145,74 @@ def test_a_regression_set_gives_one_output_and_every_tab_works():
             assert np.array_equal(got, np.concatenate([d.Y_train[:, 0], d.Y_test[:, 0]]))
     at.slider(key="stage").set_value(7).run()  # the loss: one output, one term
     assert r"\hat{y}_l - y_l" in " ".join(x.body for x in at.latex)
+
+
+def test_a_weight_set_by_hand_is_journalled_and_a_link_replays_it_bit_for_bit():
+    from lab.journal import Edit, Journal
+    from lab.links import parse_link
+    from lab.replay import replay
+    from lab.state import Settings, new_lab, reset, set_weight
+
+    lab = new_lab(Settings(hidden=(4,)))
+    lab.trainer.step(25)
+    set_weight(lab, 1, 2, 0, -0.75)
+    assert lab.net.W[0][2, 0] == -0.75
+    lab.trainer.step(30)  # training goes on from the edited weights
+    assert isinstance(lab.journal.entries[-1], Edit) and lab.journal.entries[-1].at == 25
+    log = lab.journal.params()["log"]
+    assert "w25_1_2_0_-0.75" in log
+    check = parse_link({"log": [log], "steps": ["55"], "layers": ["1"], "width1": ["4"]})
+    assert not check.ignored, check.ignored
+    other = new_lab(Settings(hidden=(4,)))
+    assert replay(other, 55, check.values["log"]) == ""
+    assert other.net.get_flat().tobytes() == lab.net.get_flat().tobytes()
+    assert other.trainer.steps == lab.trainer.steps == 55
+    # a weight this network does not have is left out, with a message
+    far = new_lab(Settings(hidden=(2,)))
+    said = replay(far, 10, [Edit(0, 1, 3, 0, 1.0)])
+    assert "does not have" in said
+    # Reset undoes the edit (the seed's initial weights, bit for bit)
+    reset(lab)
+    assert lab.net.get_flat().tobytes() == new_lab(Settings(hidden=(4,))).net.get_flat().tobytes()
+    assert Journal().params() == lab.journal.params() == {}
+
+
+def test_a_links_edited_weight_must_be_finite_and_bounded():
+    from lab.links import parse_link
+
+    for bad in ("w0_1_0_0_nan", "w0_1_0_0_1e300", "w0_1_0_0_1e7", "w0_0_0_0_1", "w0_1_0_0_x"):
+        check = parse_link({"log": [bad]})
+        assert "log" in check.ignored, bad
+
+
+def pick_edge(at, q, i, j):
+    """As a click on the edge of W^(q)[i, j] in the picture: the chart's selection."""
+    at.session_state["network_chart"] = {"selection": {"points": [{"customdata": [q, i, j]}],
+                                                       "point_indices": [0], "box": [],
+                                                       "lasso": []}}
+    at.run()
+
+
+def test_setting_a_weight_by_hand_in_the_step_view():
+    at = run_app()
+    at.slider(key="stage").set_value(2).run()  # z⁽¹⁾ = W⁽¹⁾x + b⁽¹⁾
+    pick_edge(at, 1, 2, 1)
+    box = at.number_input(key="edit_weight_1_2_1")
+    assert box.value == lab_of(at).net.W[0][2, 1] and "w⁽¹⁾₃,₂" in box.label
+    box.set_value(-2.5).run()
+    assert lab_of(at).net.W[0][2, 1] != -2.5  # typing alone changes nothing
+    at.button(key="set_weight").click().run()
+    lab = lab_of(at)
+    assert lab.net.W[0][2, 1] == -2.5
+    assert "-2.500" in " ".join(x.body for x in at.latex)  # the equation, at once
+    assert "to -2.5" in at.toast[0].value
+    assert lab.journal.params()["log"] == "w0_1_2_1_-2.5"
+    at.sidebar.button(key="reset").click().run()
+    assert lab_of(at).net.W[0][2, 1] != -2.5 and lab_of(at).journal.params() == {}
+
+
+def test_an_edge_the_network_does_not_have_is_not_offered():
+    at = run_app()
+    pick_edge(at, 3, 5, 0)  # 2-3-4-2 has no unit 6 in its output
+    assert not [n for n in at.number_input if (n.key or "").startswith("edit_weight")]
+    assert not at.exception

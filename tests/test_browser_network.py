@@ -146,3 +146,32 @@ def test_presenter_mode_keyboard_at_1024(streamlit_server: str, browser) -> None
         assert page.locator(EXCEPTION).count() == 0
     finally:
         context.close()
+
+
+@pytest.mark.browser
+def test_clicking_an_edge_sets_its_weight(streamlit_server: str, browser) -> None:
+    """Click the edge of W⁽¹⁾[1, 2] (unit 2 of the input to unit 1 of layer
+    1), type 0.5, press Set: the forward equation of layer 1 shows it at once."""
+    context, page = _open(browser, streamlit_server + "/?stage=2")
+    try:
+        chart = page.locator(".st-key-network_chart [data-testid='stPlotlyChart']")
+        chart.wait_for(timeout=30_000)
+        edges = chart.locator(".scatterlayer .trace").last.locator("path.point")
+        edges.nth(1).click(force=True)  # q = 1: index i·n₀ + j = 0·2 + 1
+        box = page.get_by_role("spinbutton", name="Set w⁽¹⁾₁,₂", exact=False)
+        box.wait_for(timeout=30_000)
+        box.fill("0.5")
+        box.press("Enter")
+        wait_for_app(page)
+        page.get_by_role("button", name="Set", exact=True).click()
+        page.wait_for_function("() => document.body.innerText.includes('to 0.5')",
+                               timeout=30_000)  # the notice
+        wait_for_app(page)
+        body = page.locator(".st-key-stage_heading").locator("..").locator("..")
+        tex = page.locator(".katex-mathml annotation").evaluate_all(
+            "els => els.map(e => e.textContent).join(' ')")
+        assert "0.500" in tex, tex[:400]
+        assert body.count() >= 1 and page.locator(EXCEPTION).count() == 0
+        screenshot(page, "edge_weight_set_1024")
+    finally:
+        context.close()

@@ -58,6 +58,14 @@ def test_every_widget_key_in_the_readme_exists():
         at.run()
         assert not at.exception, [e.message for e in at.exception]
         element_keys(at._tree, seen)
+    at.session_state["tab"] = "Backprop, step by step"
+    at.sidebar.number_input(key="layers").set_value(4).run()  # every layer's width
+    element_keys(at._tree, seen)
+    at.session_state["network_chart"] = {"selection": {"points": [{"customdata": [1, 0, 0]}],
+                                                       "point_indices": [0], "box": [],
+                                                       "lasso": []}}
+    at.run()  # an edge picked: its weight to set
+    element_keys(at._tree, seen)
     at.toggle(key="presenter").set_value(True).run()  # the presenter's keyboard
     element_keys(at._tree, seen)
     missing = listed - seen

@@ -24,7 +24,7 @@ from lab.quiz import check, generate
 from lab.stages import build_stages
 from lab.state import SIZES, Settings, View, apply_one_step, current_pass, inputs, new_lab
 from nncore import ACTIVATIONS, FEATURES, features, gradient_check
-from tests.test_weights_views import assert_readable, texts_of
+from test_weights_views import assert_readable, texts_of
 
 shapes = st.fixed_dictionaries({
     "hidden": st.lists(st.integers(1, 8), min_size=0, max_size=4).map(tuple),

@@ -23,6 +23,9 @@ from ..stages import SUB, Stage, sup
 from .names import _fmt, _node_hover, layer_heading, node_name, node_text
 from .style import DIVERGING, HIGHLIGHT, INK, NEG, POS, SMALL_FONT, base_layout, fill, ink_on
 
+# where on an edge its hover and click target sits, from its start: not the middle, where
+# two crossing edges of mirrored units meet (each would hide the other)
+EDGE_SPOT = 0.6
 PENDING = "#e6e6e6"  # a node whose value is not computed yet at this stage
 LABEL_INK = "#333333"  # node names, headings and shapes: ≥ 12:1 on white
 
@@ -187,7 +190,8 @@ def network_figure(p: PassData, stages: list[Stage], active: int = 0,
                     showlegend=False, text=texts, textfont={**number_font, "color": inks},
                     marker={"size": look.node, "symbol": "circle", "color": colors,
                             "line": {"width": rings, "color": HIGHLIGHT}},
-                    hovertext=hover, hoverinfo="text")
+                    hovertext=hover, hoverinfo="text",
+                    selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 1}})
     deltas = "delta" in stage.shows
     _add_scales(fig, spans, deltas, batch, look)
     rows = _add_labels(fig, p, stage, sizes, pos, look, crowded)
@@ -196,7 +200,9 @@ def network_figure(p: PassData, stages: list[Stage], active: int = 0,
         xaxis={"visible": False, "range": [-0.42 - left, L + 0.42 + right],
                "fixedrange": True},
         yaxis={"visible": False, "range": rows, "fixedrange": True},
-        uirevision="network"))
+        # a click selects (an edge's middle picks its weight to set: panels/edit_weight.py);
+        # nothing fades for it (each trace keeps its look, selected or not)
+        clickmode="event+select", dragmode=False, uirevision="network"))
     return fig
 
 
@@ -277,18 +283,21 @@ def _add_labels(fig: go.Figure, p: PassData, stage: Stage, sizes, pos, look: Loo
                        text="<br>".join(
                            f"{'ȳ' if batch else 'y'}{str(i + 1).translate(SUB)} = {v:.3g}"
                            for i, v in enumerate(p.Y.mean(axis=0))))
-    # hover targets at each edge's middle: w, ∂L/∂w and the updated w, exact to 4 digits
-    mx, my, tips = [], [], []
+    # hover (and click) targets on each edge: w, ∂L/∂w and the updated w, exact to 4 digits
+    mx, my, tips, which = [], [], [], []
     for q in range(1, L + 1):
         for i in range(sizes[q]):
             for j in range(sizes[q - 1]):
                 (x0, y0), (x1, y1) = pos[q - 1][j], pos[q][i]
-                mx.append(x0 + 0.5 * (x1 - x0))
-                my.append(y0 + 0.5 * (y1 - y0))
+                which.append([q, i, j])  # a click on the edge's middle picks W^(q)[i, j]
+                mx.append(x0 + EDGE_SPOT * (x1 - x0))
+                my.append(y0 + EDGE_SPOT * (y1 - y0))
                 tips.append(f"w{sup(q)}<sub>{i + 1}{j + 1}</sub> = {_fmt(p.W[q - 1][i, j])}"
                             f"<br>∂L/∂w = {_fmt(p.dW[q - 1][i, j])}"
                             f"<br>after the update: {_fmt(p.W_new[q - 1][i, j])}")
     fig.add_scatter(x=mx, y=my, mode="markers", hovertext=tips, hoverinfo="text",
+                    customdata=which, name="edges", selected={"marker": {"opacity": 1}},
+                    unselected={"marker": {"opacity": 1}},
                     marker={"size": 14, "color": "rgba(0,0,0,0)"}, showlegend=False)
     return [bottom, top]
 

@@ -20,6 +20,7 @@ from ..quiz import hide
 from ..stages import build_stages
 from ..state import Lab, View, current_pass
 from .common import locked
+from .edit_weight import edit_weight_panel
 from .latex import MAX_EQ_FONT_REM, PRESENTER_EQ_FONT_REM, equations
 from .one_step import last_step_panel, one_step_button
 from .sample_picker import sample_picker
@@ -166,9 +167,12 @@ def _stage_view(lab: Lab, view: View, every: float | None, presenter: bool = Fal
         st.plotly_chart(network_figure(p, stages, active=k, hidden_node=_node_of(asked, p),
                                        look=PRESENTER if presenter else DEFAULT),
                         key="network_chart", width="stretch", theme=None,
+                        on_select="rerun", selection_mode="points",
                         config={"displayModeBar": False})
         st.caption(" ".join(stage_caption(stage, p)) + " Hover a node for z, a, b, δ, an edge "
                    "for w and ∂L/∂w.")
+        if not presenter:
+            edit_weight_panel(lab)
     with right:
         if quizzing:
             your_turn_panel(lab, p, stage)
