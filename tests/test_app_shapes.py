@@ -4,10 +4,10 @@ features, the weight penalty), each read after exactly the click a user makes.""
 from __future__ import annotations
 
 import numpy as np
+from apptest_util import open_link, run_app
 
 from lab.state import SIZES
 from nncore import MLP, features
-from apptest_util import open_link, run_app
 
 
 def lab_of(at):

@@ -13,6 +13,7 @@ from dataclasses import replace
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_weights_views import assert_readable, texts_of
 
 from lab.equations import mat, num, stage_equations
 from lab.figures.network import network_figure, stage_caption
@@ -24,7 +25,6 @@ from lab.quiz import check, generate
 from lab.stages import build_stages
 from lab.state import SIZES, Settings, View, apply_one_step, current_pass, inputs, new_lab
 from nncore import ACTIVATIONS, FEATURES, features, gradient_check
-from test_weights_views import assert_readable, texts_of
 
 shapes = st.fixed_dictionaries({
     "hidden": st.lists(st.integers(1, 8), min_size=0, max_size=4).map(tuple),
