@@ -1,7 +1,10 @@
 """Visible updates per second of the live player in headless Chromium at 1280x800, with
 its bytes on the wire and the server's CPU, playing and paused.
 
-Run:  python benchmarks/bench_browser.py [--seconds 4] [--repeats 3]
+Run:  python benchmarks/bench_browser.py [--seconds 4] [--repeats 3] [--largest]
+
+``--largest``: the largest network the app offers, 7-8-8-8-8-2 (all seven features, four
+hidden layers of 8) with an L2 penalty, opened from its link.
 
 One ``streamlit run app.py``. Reference in the same browser and run: a bare page whose
 canvas is redrawn on every requestAnimationFrame (the most a page can show). In each page
@@ -19,9 +22,13 @@ import os
 import statistics
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 from playwright.sync_api import sync_playwright
 from st_client import cpu_seconds, serve  # one way to start the app (benchmarks/)
+
+from nncore import FEATURES
+from nncore.features import TEXT
 
 ROOT = Path(__file__).resolve().parents[1]
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -113,7 +120,13 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=4.0)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--port", type=int, default=8641)
+    ap.add_argument("--largest", action="store_true", help="7-8-8-8-8-2, every feature, L2")
     a = ap.parse_args()
+    query = ""
+    if a.largest:
+        feats = "&".join("features=" + quote(TEXT[f]) for f in FEATURES)
+        query = ("?layers=4&width1=8&width2=8&width3=8&width4=8&regularization=L2&"
+                 "reg_rate=0.01&" + feats)
     proc = serve(a.port)
     bare, runs = [], []
     try:
@@ -121,12 +134,13 @@ def main() -> None:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
             for _ in range(a.repeats):
                 bare.append(bare_rate(browser, a.seconds))
-                runs.append(player_rates(browser, f"http://127.0.0.1:{a.port}/", proc.pid,
-                                         a.seconds))
+                runs.append(player_rates(browser, f"http://127.0.0.1:{a.port}/{query}",
+                                         proc.pid, a.seconds))
             browser.close()
     finally:
         proc.terminate()
         proc.wait()
+    print(f"Network: {'7-8-8-8-8-2, every feature, L2' if a.largest else '2-3-4-2'}")
     print(f"Headless Chromium 1280x800, median (min-max) of {a.repeats} x {a.seconds:g} s; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"  reference: bare rAF canvas, changed frames/s   {spread(bare)}")

@@ -29,6 +29,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import websockets
 
@@ -37,19 +38,25 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from st_client import Session, cpu_seconds, rss_mb, serve
 
+from nncore import FEATURES
+from nncore.features import TEXT
+
 
 async def trial(port: int, pid: int | list[int], n: int, seconds: float, warmup: float,
-                speed: int | None, sticky: bool = False, route: bool = True) -> dict:
+                speed: int | None, sticky: bool = False, route: bool = True,
+                query: str = "") -> dict:
     """``n`` sessions against the server (or proxy) on ``port``; the server's CPU is that of
     the process(es) ``pid``. ``sticky``: each session loads the page first and keeps the
     cookie it sets, as browsers behind deploy/serve.py's nginx do. ``route``: pulls over
-    the pull route as player.js (False: every pull through the feed, a fragment rerun)."""
+    the pull route as player.js (False: every pull through the feed, a fragment rerun).
+    ``query``: the page's address (a network's shape, e.g. ``layers=4&width1=8…``)."""
     pids = [pid] if isinstance(pid, int) else list(pid)
 
     def cpu_seconds_all() -> float:
         return sum(cpu_seconds(p) for p in pids)
 
-    sessions = [Session(port, speed, seed=i, sticky=sticky, route=route) for i in range(n)]
+    sessions = [Session(port, speed, query_string=query, seed=i, sticky=sticky, route=route)
+                for i in range(n)]
     errors = 0
     arrived, started = [], []
     for s in sessions:  # open the page one by one, as a class arriving
@@ -128,9 +135,15 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--port", type=int, default=8651)
     ap.add_argument("--speed", type=int, default=None, help="steps/s (default: the app's)")
+    ap.add_argument("--largest", action="store_true",
+                    help="the largest network: 7-8-8-8-8-2, every feature, L2")
     ap.add_argument("--feed", action="store_true",
                     help="every pull through the feed (a fragment rerun), not the pull route")
     a = ap.parse_args()
+    query = ""
+    if a.largest:
+        query = ("layers=4&width1=8&width2=8&width3=8&width4=8&regularization=L2&reg_rate=0.01&"
+                 + "&".join("features=" + quote(TEXT[f]) for f in FEATURES))
     rows = []
     for n in a.sessions:
         for _ in range(a.repeats):
@@ -140,7 +153,8 @@ def main() -> None:
                 time.sleep(2.0)
                 idle = (cpu_seconds(proc.pid) - idle0) / 2.0 * 1e3
                 r = asyncio.run(trial(a.port, proc.pid, n, a.seconds, a.warmup, a.speed,
-                                      route=not a.feed))
+                                      route=not a.feed, query=query))
+                r["network"] = "7-8-8-8-8-2" if a.largest else "2-3-4-2"
                 r["idle server ms/s"] = idle
                 r["speed"] = a.speed or "default"
                 r["pulls"] = "feed" if a.feed else "route"

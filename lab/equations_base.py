@@ -33,13 +33,25 @@ def num(v: float) -> str:
     return m if e is None else rf"{m}\times 10^{{{e}}}"
 
 
+MAX_COLS = 6  # a wider matrix (8 neurons a layer) shows its first 3 and last 2 columns
+
+
+def shown_columns(n: int) -> list[int | None]:
+    """The columns a matrix of n columns writes: all up to MAX_COLS, else the first three,
+    None (written ⋯, the middle left out), and the last two."""
+    return list(range(n)) if n <= MAX_COLS else [0, 1, 2, None, n - 2, n - 1]
+
+
 def mat(M, T: bool = False) -> str:
     """A bmatrix of the array's entries; a 1-D array is a column vector. ``T`` writes
-    it with a transpose sign: Δᵀ printed as Δ (N rows) with ⊤ stays narrow."""
+    it with a transpose sign: Δᵀ printed as Δ (N rows) with ⊤ stays narrow. More than
+    MAX_COLS columns: the middle ones are written ⋯ (:func:`shown_columns`), so a layer of
+    8 keeps the type readable in its column."""
     M = np.asarray(M, dtype=float)
     if M.ndim == 1:
         M = M[:, None]
-    rows = [" & ".join(num(v) for v in row) for row in M]
+    cols = shown_columns(M.shape[1])
+    rows = [" & ".join(r"\cdots" if c is None else num(row[c]) for c in cols) for row in M]
     out = r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
     return out + r"^{\top}" if T else out
 
@@ -59,6 +71,8 @@ def _number_em(s: str) -> float:
     ``m\times 10^{e}`` also the sign ×, the 10 and the exponent (set at 70 %)."""
     def chars(t: str) -> float:
         return sum(0.78 if c == "-" else 0.28 if c == "." else 0.5 for c in t.strip())
+    if s.strip() == r"\cdots":
+        return 1.2
     mantissa, times, power = s.partition(r"\times")
     if not times:
         return chars(s)

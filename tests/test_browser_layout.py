@@ -4,10 +4,13 @@ default page at 1024×768 with the sidebar open (both forms). Screenshots land i
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 from browser_util import EXCEPTION, screenshot, wait_for_app
 
 from lab.stages import build_stages
+from nncore.features import TEXT
 
 pytestmark = pytest.mark.browser
 
@@ -43,24 +46,28 @@ def overlaps(texts) -> list:
     return out
 
 
-def walk(page, form: str):
-    """Yield (stage number, measurements) at each of the 12 stages of ``form``, clicking
+def walk(page, form: str, L: int = 3):
+    """Yield (stage number, measurements) at each of the 3L + 3 stages of ``form``, clicking
     Next between them as a user would and waiting for the stage's heading. The page shows
     the one-sample form at stage 1 to begin with; the batch form is chosen with its radio,
     then the slider is brought back to stage 1 with the Home key."""
     if form == "batch":
         page.get_by_text("batch", exact=True).click()
-        page.wait_for_function("() => document.querySelector('.st-key-network_chart')"
-                               "?.innerText.includes('X₁')", timeout=30_000)  # batch names
+        page.wait_for_function("() => [...document.querySelectorAll('input[type=radio]')]"
+                               ".some((r) => r.checked && r.value !== undefined && r.closest"
+                               "('label')?.innerText.trim() === 'batch')", timeout=30_000)
         wait_for_app(page)
         page.locator(".st-key-stage [role='slider'], .st-key-stage input").first.focus()
         page.keyboard.press("Home")
-    n = len(build_stages(3, form))
+        page.wait_for_function("() => document.querySelector('.st-key-stage_heading')"
+                               "?.innerText.includes('mini-batch')", timeout=30_000)
+    n = len(build_stages(L, form))
     for k in range(1, n + 1):
         if k > 1:
             page.get_by_role("button", name="Next").click()
-        page.wait_for_function("k => document.querySelector('.st-key-stage_heading')"
-                               "?.innerText.startsWith(k + '/12')", arg=k, timeout=30_000)
+        page.wait_for_function("([k, n]) => document.querySelector('.st-key-stage_heading')"
+                               "?.innerText.startsWith(k + '/' + n)", arg=[k, n],
+                               timeout=30_000)
         wait_for_app(page)
         page.wait_for_function("() => !document.querySelector('[data-testid=stSkeleton]')",
                                timeout=30_000)
@@ -146,6 +153,37 @@ def test_default_page_at_1024_keeps_the_picture_whole_still_named_and_its_labels
                 if k in (1, 7, 9, 12):
                     screenshot(page, f"default_1024_{form}_stage{k}")
         assert len(tops) == 1, f"the picture moved between stages: tops {sorted(tops)}"
+    finally:
+        context.close()
+
+
+LARGEST = ("layers=4&width1=8&width2=8&width3=8&width4=8&regularization=L2&reg_rate=0.01&"
+           + "&".join("features=" + quote(t) for t in TEXT.values()))
+
+
+def test_the_largest_network_fits_at_1024_in_both_forms(streamlit_server: str, browser) -> None:
+    """7-8-8-8-8-2 fed every feature, with L2, sidebar open, both forms (N = 8), all 18
+    stages: the picture whole above the fold, at one place, its texts apart; every equation
+    fits its column, no smaller than 9.5 px (8-column matrices leave out their middle)."""
+    context, page = open_view(browser, f"{streamlit_server}/?view_batch_size=8&{LARGEST}",
+                              (1024, 768))
+    try:
+        tops = set()
+        for form in ("sample", "batch"):
+            for k, m in walk(page, form, L=5):
+                W, H = m["view"]
+                _, y0, x1, y1 = m["picture"]
+                assert y1 <= H and x1 <= W, (form, k, m["picture"])
+                tops.add(round(y0))
+                assert not overlaps(m["texts"]), (form, k, overlaps(m["texts"]))
+                assert not page.locator(".katex-error").all_inner_texts()
+                for key, width, column, font in page.evaluate(FIT):
+                    assert width <= column + 0.5, (form, k, key, width, column)
+                    assert font >= 9.5, f"{form} stage {k} {key}: font {font:.1f} px"
+                if k in (2, 8, 17):
+                    screenshot(page, f"largest_1024_{form}_stage{k}")
+        assert len(tops) == 1, f"the picture moved between stages: tops {sorted(tops)}"
+        assert page.locator(EXCEPTION).count() == 0
     finally:
         context.close()
 

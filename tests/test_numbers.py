@@ -7,6 +7,7 @@ import csv
 import io
 import re
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -120,3 +121,18 @@ def test_a_large_number_is_as_wide_as_it_prints():
                                       (12345.678, "1.2e+04"), (-3.3e13, "-3.3e+13")])
 def test_a_node_shows_2_decimals_or_a_power_of_ten(v, shown):
     assert node_text(v) == shown
+
+
+def test_a_matrix_wider_than_six_columns_leaves_out_its_middle():
+    from lab.equations_base import MAX_COLS, shown_columns
+
+    M = np.arange(16.0).reshape(2, 8) / 4
+    tex = mat(M)
+    assert tex.count(r"\cdots") == 2  # one per row
+    for row in M:
+        for c in (0, 1, 2, 6, 7):
+            assert num(row[c]) in tex
+        for c in (3, 4, 5):
+            assert num(row[c]) not in tex
+    assert r"\cdots" not in mat(M[:, :MAX_COLS])  # six columns: all of them
+    assert shown_columns(7) == [0, 1, 2, None, 5, 6]

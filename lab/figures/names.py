@@ -45,7 +45,8 @@ def layer_heading(q: int, L: int, kind: str, batch: bool, short: bool = False) -
     """Two lines over layer q: where it is, and (bold) what its nodes show now."""
     # a deep network's columns are too close for "layer q": its quantity names it (a⁽q⁾)
     short = short or L >= 4
-    where = "input" if q == 0 else "output" if q == L else "" if short else f"layer {q}"
+    # (short: the quantity alone names every column, x … ŷ; the words would overlap)
+    where = "" if short else "input" if q == 0 else "output" if q == L else f"layer {q}"
     if not kind:
         return f"{where}<br><b>—</b>"
     if q == 0:

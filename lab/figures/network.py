@@ -161,9 +161,12 @@ def network_figure(p: PassData, stages: list[Stage], active: int = 0,
     pos = node_positions(sizes)
     stage = stages[int(np.clip(active, 0, len(stages) - 1))]
     # crowded: the input and output nodes' names beside them, and nodes narrower than a column
-    left, right = (_name_room(p, sizes, look, stage, q) for q in (0, L)) if crowded else (0, 0)
-    if crowded:
-        node = int(max(18, min(look.node, 300 / (L + 0.84 + left + right) - 8)))
+    left = right = 0.0
+    if crowded:  # x units for the names: what is left of PLOT_PX shared by the columns
+        px = [_name_px(p, sizes, look, stage, q) for q in (0, L)]
+        unit = (PLOT_PX - sum(px)) / (L + 0.84)
+        left, right = px[0] / unit, px[1] / unit
+        node = int(max(18, min(look.node, unit - 8)))
         look = Look(look.height, node, min(look.number, int(node * 0.38)), look.label)
     spans = pass_spans(p)
     styles, _ = _edge_styles(stage, p)
@@ -227,17 +230,18 @@ def _add_scales(fig: go.Figure, spans: dict, deltas: bool, batch: bool, look: Lo
                                                           f"{span:.2g}"]}})
 
 
-def _name_room(p: PassData, sizes, look: Look, stage: Stage, q: int) -> float:
-    """x units beside layer q's nodes for their names (crowded): the widest at ~0.55 em a
-    character, on the narrowest plot (~300 px at 1024 px with the sidebar)."""
+PLOT_PX = 300  # the narrowest plot: the picture's column at 1024 px with the sidebar
+
+
+def _name_px(p: PassData, sizes, look: Look, stage: Stage, q: int) -> float:
+    """Pixels beside layer q's nodes for their names (crowded): the widest at ~0.55 em a
+    character, from the node's edge (the output's targets too: under its names)."""
     L = len(sizes) - 1
     names = [node_name(q, i, L, stage.shows[q], p.form == "batch", p.inputs)
              for i in range(sizes[q])]
-    if q == L:  # the targets go under the output nodes' names
+    if q == L:
         names += [f"y₁ = {v:.3g}" for v in p.Y.mean(axis=0)]
-    widest = max(len(n) for n in names)
-    unit_px = 300 / (L + 1.6)
-    return (look.node / 2 + 4 + 0.55 * look.label * widest) / unit_px - 0.3
+    return 6 + 0.55 * look.label * max(len(n) for n in names)
 
 
 def _add_labels(fig: go.Figure, p: PassData, stage: Stage, sizes, pos, look: Look,
@@ -267,15 +271,16 @@ def _add_labels(fig: go.Figure, p: PassData, stage: Stage, sizes, pos, look: Loo
                 fig.add_annotation(x=x, y=y, xshift=-(r + 2) if q == 0 else r + 2,
                                    xanchor="right" if q == 0 else "left", showarrow=False,
                                    text=name, font=font, borderpad=0)
-        fig.add_annotation(x=-0.4 if q == 0 else L + 0.4 if q == L else q, y=(most - 1) / 2,
-                           yshift=r + label_px + 2, yanchor="bottom", showarrow=False, font=font,
-                           xanchor="right" if q == L else "left" if q == 0 else "center",
-                           align="right" if q == L else "left" if q == 0 else "center",
+        # at the ends, over the outer edge of the column; crowded, over it (room is beside)
+        side = "center" if crowded else "right" if q == L else "left" if q == 0 else "center"
+        fig.add_annotation(x=q if crowded else -0.4 if q == 0 else L + 0.4 if q == L else q,
+                           y=(most - 1) / 2, yshift=r + label_px + 2, yanchor="bottom",
+                           showarrow=False, font=font, xanchor=side, align=side,
                            text=layer_heading(q, L, stage.shows[q], batch, crowded))
     for q in range(1, L + 1):
         fig.add_annotation(x=q - 0.5, y=-(most - 1) / 2, yshift=-(r + 2), yanchor="top",
                            showarrow=False, font=font,
-                           text=f"W{sup(q)}<br>{sizes[q]}×{sizes[q - 1]}")
+                           text=f"W{sup(q)}" + ("" if crowded else f"<br>{sizes[q]}×{sizes[q - 1]}"))
     # the targets (a batch's mean: ȳ), under the output layer (room below its last node)
     fig.add_annotation(x=L, y=-(sizes[L] - 1) / 2, yshift=-(r + 2), yanchor="top",
                        xshift=r + 2 if crowded else 0, xanchor="left" if crowded else "center",

@@ -33,3 +33,7 @@ def equations(eqs, prefix: str = "eq", max_rem: float = MAX_EQ_FONT_REM) -> None
         for j, tex in enumerate(lines):
             with st.container(key=f"{prefix}_{i}_{j}"):
                 st.latex(tex)
+    if any(r"\cdots" in eq.numeric for eq in eqs):
+        st.caption("⋯ : the middle columns of a matrix wider than six, left out so the "
+                   "numbers stay readable; hover the picture's nodes and edges for every "
+                   "weight and value.")
