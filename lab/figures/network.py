@@ -38,10 +38,11 @@ class Look:
     node: int = 48
     number: int = 16
     label: int = 14
+    plot_px: int = 300  # the narrowest plot width to plan for (the sidebar open at 1024)
 
 
 DEFAULT = Look()
-PRESENTER = Look(height=440, node=54, number=18, label=16)
+PRESENTER = Look(height=440, node=54, number=18, label=16, plot_px=440)  # sidebar closed
 
 
 def fitted(look: Look, sizes) -> tuple[Look, bool]:
@@ -54,7 +55,8 @@ def fitted(look: Look, sizes) -> tuple[Look, bool]:
     if pitch >= look.node + look.label + 6:
         return look, False
     node = int(max(18, min(look.node, pitch - 4)))
-    return Look(look.height, node, min(look.number, int(node * 0.38)), look.label), True
+    return Look(look.height, node, min(look.number, int(node * 0.38)), look.label,
+                look.plot_px), True
 
 
 def node_positions(sizes) -> list[np.ndarray]:
@@ -164,10 +166,11 @@ def network_figure(p: PassData, stages: list[Stage], active: int = 0,
     left = right = 0.0
     if crowded:  # x units for the names: what is left of PLOT_PX shared by the columns
         px = [_name_px(p, sizes, look, stage, q) for q in (0, L)]
-        unit = (PLOT_PX - sum(px)) / (L + 0.84)
+        unit = (look.plot_px - sum(px)) / (L + 0.84)
         left, right = px[0] / unit, px[1] / unit
         node = int(max(18, min(look.node, unit - 8)))
-        look = Look(look.height, node, min(look.number, int(node * 0.38)), look.label)
+        look = Look(look.height, node, min(look.number, int(node * 0.38)), look.label,
+                    look.plot_px)
     spans = pass_spans(p)
     styles, _ = _edge_styles(stage, p)
     fig = go.Figure()
@@ -228,9 +231,6 @@ def _add_scales(fig: go.Figure, spans: dict, deltas: bool, batch: bool, look: Lo
                                              "ticklabelposition": "outside bottom",
                                              "ticktext": [f"{-span:.2g}", "0",
                                                           f"{span:.2g}"]}})
-
-
-PLOT_PX = 300  # the narrowest plot: the picture's column at 1024 px with the sidebar
 
 
 def _name_px(p: PassData, sizes, look: Look, stage: Stage, q: int) -> float:
