@@ -194,9 +194,11 @@ def _batch(stage: Stage, p: PassData) -> list[Equation]:
                 stacked([r"\mathbf{1}_N^\top", mat(p.delta[k - 1])], mat(p.db[k - 1][None, :])),
                 rf"{_dL(b)} \in {R(1, n[k])}\ \text{{(a row: }}{_sym('b', k, T=True)}\text{{)}}"))
         mean = np.mean([s[L - 1] for s in p.sample_dW], axis=0)
+        # each sample's gradient carries the penalty's term too (the mean keeps it once)
+        pen = penalty_tex.grad_terms(p, L)[0] if p.reg_rate else ""
         eqs.append(Equation(
-            rf"{_dL(_sym('W', L))} = \frac{{1}}{{N}}\sum_{{n=1}}^{{N}}"
-            rf"{_delta(L)}_n \left({_a(L - 1)}_n\right)^\top",
+            rf"{_dL(_sym('W', L))} = \frac{{1}}{{N}}\sum_{{n=1}}^{{N}}" + (r"\left(" if pen else "")
+            + rf"{_delta(L)}_n \left({_a(L - 1)}_n\right)^\top" + (pen + r"\right)" if pen else ""),
             stacked([rf"\frac{{1}}{{{N}}}\left(" + mat(p.sample_dW[0][L - 1])]
                     + ["+ " + mat(s[L - 1]) for s in p.sample_dW[1:]] + [r"\right)"], mat(mean)),
             rf"\text{{per-sample mean vs batch: }}\max|\text{{diff}}| = "

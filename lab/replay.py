@@ -18,32 +18,35 @@ from .state import Lab, View, apply_one_step, hand_settings, set_weight, start_f
 def replay(lab: Lab, steps: int, entries=(), start: np.ndarray | None = None) -> str:
     """Train ``lab`` (at its settings, a fresh run) up to ``steps``, through the journal
     ``entries``, from the weights ``start`` (``MLP.get_flat`` order) when given. Returns
-    '' or a message saying what could not be replayed (training that diverged, a single
-    step on rows outside the data)."""
+    '' or a message saying what could not be replayed (training that diverged; a single
+    step on rows outside the data or a weight the network lacks, each left out while the
+    rest of the link is replayed)."""
     if start is not None:
         net = MLP(lab.net.sizes, lab.net.activation)
         net.set_flat(start)
         start_from(lab, net.W, net.b)
     t, n = lab.trainer, lab.data.X_train.shape[0]
-    done = []
+    done, left_out = [], []
     for e in entries:
         if isinstance(e, Trained):
             t.lr, t.batch_size, t.momentum = e.lr, e.batch_size, e.momentum
             t.step(max(0, e.until - t.steps))
         elif isinstance(e, OneStep):
-            if max(e.rows) >= n:
-                return (f"The link's single SGD step uses training row {max(e.rows)}, but "
-                        f"this data has {n} rows: it was left out.")
             t.step(max(0, e.at - t.steps))
+            if max(e.rows) >= n:  # left out; the rest of the link is replayed
+                left_out.append(f"The link's single SGD step uses training row {max(e.rows)}, "
+                                f"but this data has {n} rows: it was left out.")
+                continue
             apply_one_step(lab, View("sample" if len(e.rows) == 1 else "batch",
                                      np.array(e.rows)), lr=e.lr)
         elif isinstance(e, Edit):
             t.step(max(0, e.at - t.steps))
             if not (e.q <= lab.net.L and e.i < lab.net.sizes[e.q]
                     and e.j < lab.net.sizes[e.q - 1]):
-                return (f"The link sets a weight W({e.q})[{e.i + 1},{e.j + 1}] that this "
-                        f"network ({'-'.join(map(str, lab.net.sizes))}) does not have: it "
-                        "was left out.")
+                left_out.append(f"The link sets a weight W({e.q})[{e.i + 1},{e.j + 1}] that "
+                                f"this network ({'-'.join(map(str, lab.net.sizes))}) does not "
+                                "have: it was left out.")
+                continue
             set_weight(lab, e.q, e.i, e.j, e.value)
         done.append(e)
         if t.diverged:
@@ -51,4 +54,6 @@ def replay(lab: Lab, steps: int, entries=(), start: np.ndarray | None = None) ->
     lab.journal.entries = done  # as it was recorded (setting each span's settings did not)
     hand_settings(lab)
     t.step(max(0, steps - t.steps))
-    return ("Replaying the link's training diverged: " + t.message) if t.diverged else ""
+    if t.diverged:
+        left_out.append("Replaying the link's training diverged: " + t.message)
+    return " ".join(left_out)

@@ -319,7 +319,8 @@ def apply_one_step(lab: Lab, view: View, lr: float | None = None) -> dict:
     sgd_update(net, g, lr)
     after = net.loss(X, Y)
     message = ""
-    if not after <= lab.trainer.loss_limit:  # also true for NaN
+    # the limit is the trainer's, set from a data loss: held against the data term
+    if not (net.data_loss(X, Y) if net.reg_rate else after) <= lab.trainer.loss_limit:
         for q in range(net.L):
             net.W[q][...] = before.W[q]
             net.b[q][...] = before.b[q]

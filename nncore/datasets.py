@@ -98,12 +98,7 @@ def _gaussians(n, noise, rng):
 def _spiral(n, noise, rng):
     """Two interleaved Archimedean spirals, radius 0.05 -> 1 over 1.75 turns.
 
-    Class 2 is class 1 rotated by pi. The regression sets (:data:`REGRESSION`) give one real target per point instead, Y of
-shape (n, 1), computed from the clean point (the jitter blurs the inputs, as above):
-"plane" y = (x₁ + x₂)/2, and "gauss", a sum of four Gaussian bumps of height +1 at
-(±0.5, ±0.5) where x₁x₂ > 0 and −1 where x₁x₂ < 0 (std 0.25); both lie in [−1, 1].
-
-The spiral is deliberately hard: a 2-3-4-2
+    Class 2 is class 1 rotated by pi. The spiral is deliberately hard: a 2-3-4-2
     network has too little capacity to separate it well, which is the lesson
     about capacity.
     """

@@ -168,9 +168,15 @@ def test_a_weight_set_by_hand_is_journalled_and_a_link_replays_it_bit_for_bit():
     assert other.net.get_flat().tobytes() == lab.net.get_flat().tobytes()
     assert other.trainer.steps == lab.trainer.steps == 55
     # a weight this network does not have is left out, with a message
+    from lab.journal import Trained
+
     far = new_lab(Settings(hidden=(2,)))
-    said = replay(far, 10, [Edit(0, 1, 3, 0, 1.0)])
+    log = [Trained(5, 0.3, 8, 0.0), Edit(5, 1, 3, 0, 1.0), Trained(20, 0.03, 16, 0.5)]
+    said = replay(far, 40, log)
     assert "does not have" in said
+    t = far.trainer  # the rest of the link replayed, at the link's settings
+    assert t.steps == 40 and (t.lr, t.batch_size, t.momentum) == (0.1, 32, 0.9)
+    assert far.journal.entries == [log[0], log[2]]
     # Reset undoes the edit (the seed's initial weights, bit for bit)
     reset(lab)
     assert lab.net.get_flat().tobytes() == new_lab(Settings(hidden=(4,))).net.get_flat().tobytes()
@@ -216,3 +222,57 @@ def test_an_edge_the_network_does_not_have_is_not_offered():
     pick_edge(at, 3, 5, 0)  # 2-3-4-2 has no unit 6 in its output
     assert not [n for n in at.number_input if (n.key or "").startswith("edit_weight")]
     assert not at.exception
+
+
+def test_the_quiz_with_a_penalty_asks_what_the_screen_gives():
+    from lab.equations import num
+    from lab.quiz import generate
+    from lab.stages import build_stages
+    from lab.state import Settings, View, current_pass, new_lab
+
+    for kind in ("L2", "L1"):
+        lab = new_lab(Settings(regularization=kind, reg_rate=1.0))
+        for form, rows in (("sample", [5]), ("batch", [5, 6, 7])):
+            p = current_pass(lab, View(form, np.array(rows)))
+            stages = {s.key: s for s in build_stages(3, form)}
+            asked = []
+            for seed in range(40):
+                q = generate(p, stages["grads"], np.random.default_rng(seed))
+                if q.kind != "dW":
+                    continue
+                qq, i, j = q.index
+                w = lab.net.W[qq - 1][i, j]
+                term = (f"({num(2.0)})({num(w)})" if kind == "L2"
+                        else f"({num(1.0)})({num(float(np.sign(w)))})")
+                assert term in q.solution_tex, (kind, q.solution_tex)
+                assert q.answer == p.dW[qq - 1][i, j]
+                asked.append(q)
+            assert asked
+            q = generate(p, stages["loss"], np.random.default_rng(0))
+            assert q.answer == p.data_loss != p.loss and "L_data" in q.prompt
+
+
+def test_a_heading_and_caption_for_an_upload_kept_or_replaced():
+    at = run_app()
+    at.sidebar.selectbox(key="dataset").set_value("plane").run()
+    csv = "x1,x2,label\n" + "\n".join(f"{i / 40},{-i / 40},{i % 2}" for i in range(20))
+    at.file_uploader(key="upload_data").set_value(("d.csv", csv.encode(), "text/csv")).run()
+    assert lab_of(at).using_upload and lab_of(at).net.sizes == (2, 3, 4, 2)
+    assert "Network 2-3-4-2" in headers(at)  # the upload is two-class, whatever the menu says
+    assert not any("Regression" in c.value for c in at.sidebar.caption)
+    at.sidebar.slider(key="noise").set_value(0.2).run()  # replaces the upload: plane again
+    assert lab_of(at).net.sizes == (2, 3, 4, 1) and "Network 2-3-4-1" in headers(at)
+    assert any("Regression" in c.value for c in at.sidebar.caption)
+
+
+def test_the_penalty_stage_shows_its_numbers():
+    from lab.equations import num
+    from lab.state import View, current_pass
+
+    at = run_app()
+    at.sidebar.segmented_control(key="regularization").set_value("L1").run()
+    at.slider(key="stage").set_value(7).run()
+    p = current_pass(lab_of(at), View("sample", np.array([0])))
+    latex = " ".join(x.body for x in at.latex)
+    for v in (p.data_loss, p.reg_rate, p.penalty / p.reg_rate, p.loss):
+        assert num(v) in latex, v

@@ -532,11 +532,13 @@ def test_the_maps_toggles_in_the_browser(streamlit_server: str, page) -> None:
     colours = """() => { const d = __bpl.player.tiles.map.img.data, seen = new Set();
         for (let i = 0; i < d.length; i += 4) seen.add(d[i] * 65536 + d[i + 1] * 256 + d[i + 2]);
         return seen.size; }"""
-    got = page.evaluate("() => [__bpl.player.discrete, __bpl.player.showTest]")
-    assert got == [True, False]
+    got = page.evaluate("() => [__bpl.player.discrete, __bpl.player.showTest, "
+                        "__bpl.player.pointsDrawn, __bpl.player.nTrain, __bpl.player.y.length]")
+    assert got[:2] == [True, False] and got[2] == got[3] < got[4]  # the training points only
     assert page.evaluate(colours) <= 3  # the two classes' colours (white exactly on ŷ₁ = ŷ₂)
     page.get_by_text("Test data", exact=True).click()
-    page.wait_for_function("() => __bpl.player.showTest === true", timeout=30_000)
+    page.wait_for_function("() => __bpl.player.pointsDrawn === __bpl.player.y.length",
+                           timeout=30_000)  # drawn again, every point
     page.get_by_text("Discretize", exact=True).click()
     page.wait_for_function("() => __bpl.player.discrete === false", timeout=30_000)
     assert page.evaluate(colours) > 50  # the shade of ŷ₂ − ŷ₁ again

@@ -237,3 +237,29 @@ def test_a_network_learns_each_regression_set_and_has_no_accuracy():
         t.step(6000)
         assert t.latest["test_loss"] < min(goal, before / 10), name
         assert math.isnan(t.latest["train_acc"]) and math.isnan(t.latest["test_acc"])
+
+
+@pytest.mark.parametrize("kind", ["L1", "L2"])
+def test_trace_many_stacks_penalized_deep_networks_bit_for_bit(kind, monkeypatch):
+    """Three trainers of one shape and penalty go through the stacked path (a group of 3),
+    and each gets exactly its own trace."""
+    import nncore._lockstep as lockstep
+
+    groups = []
+    real = lockstep._together
+    monkeypatch.setattr(lockstep, "_together", lambda jobs: groups.append(len(jobs)) or real(jobs))
+
+    def trainer(seed):
+        X2, Y = datasets.make("moons", n=60, seed=seed)
+        X = features.expand(X2, ("x1", "x2", "x1x2"))
+        net = MLP((3, 5, 4, 2), "tanh", seed=seed, regularization=kind, reg_rate=0.01)
+        return Trainer(net, X[:40], Y[:40], X[40:], Y[40:], lr=0.2, batch_size=8,
+                       momentum=0.9, seed=seed)
+    alone = [trainer(s) for s in range(3)]
+    together = [trainer(s) for s in range(3)]
+    want = [t.trace(30, 3) for t in alone]
+    got = trace_many([(t, 30, 3, None) for t in together])
+    assert groups == [3]
+    for a, b, ta, tb in zip(want, got, alone, together):
+        assert a.theta.tobytes() == b.theta.tobytes() and repr(a.metrics) == repr(b.metrics)
+        assert ta._f.vel.tobytes() == tb._f.vel.tobytes()

@@ -34,7 +34,7 @@ shapes = st.fixed_dictionaries({
     "regularization": st.sampled_from(["none", "L1", "L2"]),
     "reg_rate": st.sampled_from([0.001, 0.03, 1.0]),
     "seed": st.integers(0, 3),
-    "dataset": st.sampled_from(["xor", "spiral"]),
+    "dataset": st.sampled_from(["xor", "spiral", "plane", "gauss"]),
 })
 
 
@@ -98,7 +98,7 @@ def check_equations(lab, view: View, rng) -> list[str]:
 @given(kw=shapes)
 def test_every_view_of_any_shape(kw):
     lab = make_lab(kw)
-    sizes = (len(kw["features"]), *kw["hidden"], 2)
+    sizes = (len(kw["features"]), *kw["hidden"], 1 if kw["dataset"] in ("plane", "gauss") else 2)
     assert lab.net.sizes == sizes and lab.trainer.X.shape[1] == sizes[0]
     assert np.array_equal(inputs(lab)[0], features.expand(lab.data.X_train, kw["features"]))
     rng = np.random.default_rng(0)

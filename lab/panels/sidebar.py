@@ -110,9 +110,7 @@ def sidebar(lab: Lab) -> Settings:
                                "for 2-3-4-2: a lesson in capacity; add neurons, layers or "
                                "features below). Regression: plane and gauss, one real target "
                                "a point and one linear output")
-    if datasets.is_regression(dataset):
-        s.caption("Regression: the network has one linear output ŷ, the loss is (ŷ − y)² "
-                  "averaged, and the map shows ŷ itself.")
+    regression_note = s.empty()  # filled below, once it is known whether an upload stays
     custom = s.container()  # filled below, once the new settings are known
     n = s.slider("Number of samples", N_SAMPLES[0], N_SAMPLES[1], d.n, step=N_SAMPLES[2],
                  key="n_samples", bind=URL)
@@ -137,9 +135,14 @@ def sidebar(lab: Lab) -> Settings:
     if net_note:
         s.warning(net_note, icon=":material/warning:")
     # the outputs of the data the widgets say (the settings are applied after this run's
-    # sidebar): an upload in use while the dataset widget is unchanged keeps its own
-    kept = lab.using_upload and dataset == lab.settings.dataset
+    # sidebar): an upload in use stays while no data widget changed (lab.state.change)
+    o = lab.settings
+    kept = lab.using_upload and (dataset, int(n), float(noise), float(test_fraction)) == (
+        o.dataset, o.n, o.noise, o.test_fraction)
     outputs = lab.data.n_outputs if kept else 1 if datasets.is_regression(dataset) else 2
+    if outputs == 1:
+        regression_note.caption("Regression: the network has one linear output ŷ, the loss "
+                                "is (ŷ − y)² averaged, and the map shows ŷ itself.")
     sizes = (len(features), *hidden, outputs)
     head.header("Network " + "-".join(str(n) for n in sizes))
     s.header("Training (SGD)")

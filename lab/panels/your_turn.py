@@ -19,6 +19,8 @@ from .common import locked
 
 NO_QUESTION = ("Nothing is computed at the input stage: x and y are the data. Go to the "
                "next stage for a question on z⁽¹⁾.")
+TOO_LARGE = ("No question here: with weights this large the numbers are beyond what an answer "
+             "worked out by hand can be checked against. Reset weights brings the seed's back.")
 HOW = ("Work it out from the 3-decimal numbers above (a calculator helps). Accepted: within "
        "±{tol} of the exact value, the most that rounding those numbers can move it.")
 
@@ -54,7 +56,7 @@ def your_turn_panel(lab: Lab, p: PassData, stage: Stage) -> None:
         st.markdown("##### Your turn")
         q = quiz.question
         if q is None:
-            st.caption(NO_QUESTION)
+            st.caption(NO_QUESTION if stage.key == "input" else TOO_LARGE)
             return
         st.markdown(q.prompt)
         st.caption(HOW.format(tol=plain(q.tol, 4)))

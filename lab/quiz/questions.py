@@ -3,6 +3,7 @@ the 3-decimal numbers on screen allow, the worked solution and the likely mistak
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import replace
 
@@ -11,6 +12,7 @@ import numpy as np
 from nncore import ACTIVATIONS, MLP
 
 from ..equations import LINE_EM, Equation, mat, num, stacked
+from ..equations_base import MAX_COLS, shown_columns
 from ..passdata import PassData, loss_after
 from ..stages import Stage, sup
 from .base import (
@@ -28,9 +30,23 @@ from .base import (
 )
 
 
+class _Unaskable(Exception):
+    """The answer or its tolerance is not a finite number (weights far too large)."""
+
+
 def generate(p: PassData, stage: Stage, rng: np.random.Generator) -> Question | None:
     """A question hiding one value of ``stage`` for the pass ``p``, the entry picked with
-    ``rng``; None for the input stage (x and y are data: nothing is computed there)."""
+    ``rng``; None for the input stage (x and y are data: nothing is computed there) and
+    where the numbers are beyond what a by-hand answer can be checked against (the answer
+    or its rounding bound not finite: weights of 10³ in a deep network can do that)."""
+    try:
+        with np.errstate(all="ignore"):
+            return _generate(p, stage, rng)
+    except _Unaskable:
+        return None
+
+
+def _generate(p: PassData, stage: Stage, rng: np.random.Generator) -> Question | None:
     key, L = stage.key, p.L
     if key == "input":
         return None
@@ -39,7 +55,7 @@ def generate(p: PassData, stage: Stage, rng: np.random.Generator) -> Question | 
     if key == "grads":
         q = int(rng.integers(1, L + 1))
         if rng.random() < 2 / 3:
-            i, j = (int(rng.integers(s)) for s in p.dW[q - 1].shape)
+            i, j = int(rng.integers(p.dW[q - 1].shape[0])), _column(rng, p.dW[q - 1].shape[1])
             return _dW(p, q, i, j)
         return _db(p, q, int(rng.integers(p.db[q - 1].size)))
     if key == "update":
@@ -48,10 +64,24 @@ def generate(p: PassData, stage: Stage, rng: np.random.Generator) -> Question | 
             return _loss_after(p)
         if r < 1 / 3:
             return _new(p, "b", q, int(rng.integers(p.b[q - 1].size)), 0)
-        i, j = (int(rng.integers(s)) for s in p.W[q - 1].shape)
+        i, j = int(rng.integers(p.W[q - 1].shape[0])), _column(rng, p.W[q - 1].shape[1])
         return _new(p, "W", q, i, j)
     q = L if key == "yhat" else int(re.sub(r"\D", "", key))
-    n, i = int(rng.integers(p.N)), int(rng.integers(p.Z[q - 1].shape[1]))
+    width = p.Z[q - 1].shape[1]  # a unit: a column of the batch's matrices
+    n = int(rng.integers(p.N))
+    i = _column(rng, width) if p.form == "batch" else int(rng.integers(width))
+    return _pick(p, key, q, n, i)
+
+
+def _column(rng: np.random.Generator, n: int) -> int:
+    """A column of a matrix of n columns that its equations print (not one left out as ⋯
+    in a layer of more than six: lab.equations_base.shown_columns)."""
+    if n <= MAX_COLS:
+        return int(rng.integers(n))
+    return int(rng.choice([c for c in shown_columns(n) if c is not None]))
+
+
+def _pick(p: PassData, key: str, q: int, n: int, i: int) -> Question:
     make = _delta if key.startswith("delta") else _act if key.startswith("a") else _z
     return make(p, q, n, i)
 
@@ -135,8 +165,18 @@ def _dW(p: PassData, q: int, i: int, j: int) -> Question:
     if p.N > 1:  # Σ over the rows n of the batch
         sym = r"\sum_{n=1}^{" + str(p.N) + "} " + sym.replace("_{1,", "_{n,")
     terms = [("+ " if m else "= ") + f"{in_parens(d[m])}{in_parens(a[m])}" for m in range(p.N)]
-    sol = stacked([f"{dL_tex(w)} = {sym}"] + terms, num(truth), LINE_EM)
     bound = sum(prod_err(d[m], a[m]) for m in range(p.N))
+    if p.reg_rate:  # the penalty's term: + 2λw (L2) or + λ sign w (L1)
+        wv = float(p.W[q - 1][i, j])
+        if p.regularization == "L2":
+            sym += rf" + 2\lambda {w}"
+            terms.append(f"+ {in_parens(2 * p.reg_rate)}{in_parens(wv)}")
+            bound += prod_err(2 * p.reg_rate, wv)
+        else:
+            sym += rf" + \lambda \operatorname{{sign}} {w}"
+            terms.append(f"+ {in_parens(p.reg_rate)}{in_parens(float(np.sign(wv)))}")
+            bound += p.reg_rate if abs(wv) < err(wv) else 0.0  # printed 0.000: sign unseen
+    sol = stacked([f"{dL_tex(w)} = {sym}"] + terms, num(truth), LINE_EM)
     traps = [(float(M[j, i]), (f"that is ∂L/∂w{sub_tex(j, i)}{sup(q)}: the first index is the "
                               "neuron the edge goes to, the second the one it comes from"))
              ] if i != j and j < M.shape[0] and i < M.shape[1] else []
@@ -184,7 +224,9 @@ def _new(p: PassData, name: str, q: int, i: int, j: int) -> Question:
 
 
 def _loss(p: PassData) -> Question:
-    E, N, truth = p.A[p.L] - p.Y, p.N, float(p.loss)
+    # with a penalty, the data term (what ŷ and y on screen give; the L = L_data + λR line
+    # adds the penalty)
+    E, N, truth = p.A[p.L] - p.Y, p.N, float(p.data_loss if p.reg_rate else p.loss)
     terms = [("+ " if k else "") + rf"({num(yh)} - {num(y)})^2"
              for k, (yh, y) in enumerate(zip(p.A[p.L].ravel(), p.Y.ravel()))]
     if N == 1:
@@ -196,18 +238,23 @@ def _loss(p: PassData) -> Question:
                        rf" = \frac{{1}}{{{N}}}\left(" + terms[0]] + terms[1:-1]
                       + [terms[-1] + r"\right)"], num(truth), LINE_EM)
         plain = f"the loss L (the mean over the {N} rows)"
+    if p.reg_rate:
+        plain = plain.replace("the loss L", "the data term of the loss, L_data")
     # each square from a printed ŷ (y is exact), then rounded itself
     e = errs(p.A[p.L])
     bound = float(np.sum(2 * np.abs(E) * e + e * e + errs(E * E))) / N
     traps = [(truth / 2, "this loss has no ½: L = Σ (ŷ − y)²")]
     if N > 1:
         traps.append((truth * N, "you left out the 1/N of the mean"))
-    return _q(p, "loss", "loss", plain, "L", truth, bound, sol, traps, num(truth))
+    return _q(p, "loss", "loss", plain, r"L_{\mathrm{data}}" if p.reg_rate else "L", truth,
+              bound, sol, traps, num(truth))
 
 
 def _loss_after(p: PassData) -> Question:
     net = MLP.from_params(p.W_new, p.b_new, p.activation)
-    f, truth = net.forward(p.X), loss_after(p)
+    # with a penalty, its data term (the forward pass gives it; λR(W_new) is not asked)
+    f = net.forward(p.X)
+    truth = net.data_loss(p.X, p.Y) if p.reg_rate else loss_after(p)
     # Worst case of a forward pass by hand from the 3-decimal x and new weights, rounding
     # every product, z and a to 3 decimals on the way: e bounds each value's error.
     # (Every printed number x is off by up to e(x) = err(x).)
@@ -232,8 +279,9 @@ def _loss_after(p: PassData) -> Question:
             if B else r"L_\text{after} = \sum_l (\hat{y}_l - y_l)^2")
     sol = stacked([r"\text{forward pass with the new weights:}"] + lines + [last],
                   num(truth), LINE_EM)
-    traps = [(float(p.loss), "that is the loss before the step")]
-    return _q(p, "update", "loss_after", "the loss L of the same rows after the step "
+    traps = [(float(p.data_loss if p.reg_rate else p.loss), "that is the loss before the step")]
+    what = "the data term of the loss" if p.reg_rate else "the loss L"
+    return _q(p, "update", "loss_after", f"{what} of the same rows after the step "
               "(a forward pass with the new weights)", r"L_\text{after}", truth, bound, sol,
               traps)
 
@@ -241,6 +289,8 @@ def _loss_after(p: PassData) -> Question:
 def _q(p, stage, kind, plain, tex, truth, bound, sol, traps, cell=None, index=()) -> Question:
     """cell: (M, r, c), where the equations print the answer: entry (r, c) of mat(M)
     (a 1-D M is a column), or the string that prints it."""
+    if not (math.isfinite(bound) and math.isfinite(truth)):
+        raise _Unaskable
     shown = hidden = ""
     if isinstance(cell, str):
         shown, hidden = cell, r"\boxed{?}"
@@ -253,10 +303,13 @@ def _q(p, stage, kind, plain, tex, truth, bound, sol, traps, cell=None, index=()
 
 
 def _mat_hidden(M, r: int, c: int) -> str:
-    """:func:`lab.equations.mat` with entry (r, c) written as a boxed "?"."""
+    """:func:`lab.equations.mat` with entry (r, c) written as a boxed "?" (the same columns
+    shown: questions ask only about those)."""
     M = np.asarray(M, dtype=float)
     M = M[:, None] if M.ndim == 1 else M
-    rows = [" & ".join(r"\boxed{?}" if (a, b) == (r, c) else num(v) for b, v in enumerate(row))
+    cols = shown_columns(M.shape[1])
+    rows = [" & ".join(r"\cdots" if b is None else r"\boxed{?}" if (a, b) == (r, c)
+                       else num(row[b]) for b in cols)
             for a, row in enumerate(M)]
     return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
 

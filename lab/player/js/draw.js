@@ -107,7 +107,8 @@ function drawMap(p) {
   const X = p.X, y = p.y, sx = (v) => x0 + ((v + e) / (2 * e)) * size, sy = (v) => y0 + size - ((v + e) / (2 * e)) * size;
   if (X) {
     const r = Math.max(2.5, Math.min(4, size / 90));
-    for (let i = 0; i < (p.showTest ? y.length : p.nTrain); i++) {
+    p.pointsDrawn = p.showTest ? y.length : p.nTrain;  // (tests read it)
+    for (let i = 0; i < p.pointsDrawn; i++) {
       if (p.T) markValue(ctx, p.T[i], sx(X[2 * i]), sy(X[2 * i + 1]), r + 0.5, i < p.nTrain);
       else mark(ctx, y[i], sx(X[2 * i]), sy(X[2 * i + 1]), i < p.nTrain ? r : r + 0.8, i < p.nTrain);
     }
