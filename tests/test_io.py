@@ -75,7 +75,8 @@ def without(key) -> bytes:
 def v1_with(**changes) -> bytes:
     """A good version 1 file (no "features") with these changes."""
     obj = good_weights(new_lab())
-    del obj["features"]
+    for key in ("features", "regularization", "reg_rate"):  # version 2's
+        del obj[key]
     obj.update(version=1, **changes)
     return dumps(obj)
 
@@ -112,8 +113,8 @@ def test_weights_json_has_the_documented_fields():
     lab = trained_lab()
     obj = json.loads(lio.weights_json(lab.net, lab.settings, lab.trainer.steps,
                                       lab.trainer.epoch))
-    assert list(obj) == ["format", "version", "sizes", "features", "activation", "settings",
-                         "steps", "epoch", "W", "b"]
+    assert list(obj) == ["format", "version", "sizes", "features", "regularization",
+                         "reg_rate", "activation", "settings", "steps", "epoch", "W", "b"]
     assert obj["format"] == "backprop-lab-weights" and obj["version"] == 2
     assert obj["sizes"] == [2, 3, 4, 2] and obj["activation"] == "tanh"
     assert obj["features"] == ["x1", "x2"]
@@ -583,7 +584,8 @@ def test_bad_dataset_is_named_and_changes_nothing(name):
 def test_a_version_1_file_still_loads_as_the_2342_network():
     obj = good_weights(new_lab())
     obj["version"] = 1
-    del obj["features"]
+    for key in ("features", "regularization", "reg_rate"):
+        del obj[key]
     obj["settings"] = {k: v for k, v in obj["settings"].items()
                        if k not in ("hidden", "features", "regularization", "reg_rate")}
     wf = lio.parse_weights(dumps(obj))
@@ -619,3 +621,19 @@ def test_a_file_of_another_shape_round_trips_and_loads_into_that_network():
     same_sizes = shaped_lab(hidden=(8, 1, 5), features=("x1", "x2", "x1x2"))
     with pytest.raises(lio.UploadError, match="fed x₁, x₂, x₁x₂"):
         lio.load_weights(same_sizes, wf)  # same widths, other features: refused too
+
+
+def test_a_version_2_file_names_its_penalty_and_refuses_a_bad_one():
+    lab = shaped_lab(regularization="L1", reg_rate=0.03)
+    raw = lio.weights_json(lab.net, lab.settings, 0, 0)
+    obj = json.loads(raw)
+    assert (obj["regularization"], obj["reg_rate"]) == ("L1", 0.03)
+    assert lio.parse_weights(raw).penalty == ("L1", 0.03)
+    for bad, says in (({"regularization": "L3"}, "one of none, L1, L2"),
+                      ({"reg_rate": -1}, "reg_rate must be"),
+                      ({"reg_rate": True}, '"reg_rate" must be a number'),
+                      ({"regularization": "none", "reg_rate": 0.5}, "must be 0 without")):
+        with pytest.raises(lio.UploadError, match=says):
+            lio.parse_weights(dumps({**obj, **bad}))
+    del obj["regularization"], obj["reg_rate"]  # optional: a file without them has none
+    assert lio.parse_weights(dumps(obj)).penalty == ("none", 0.0)

@@ -7,8 +7,6 @@ a bad file raises :class:`UploadError` naming the field and the limit, and chang
 from __future__ import annotations
 
 import json
-import math
-import re
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -16,9 +14,22 @@ import numpy as np
 from nncore import ACTIVATIONS, FEATURES, MLP
 from nncore.features import DEFAULT as DEFAULT_FEATURES
 from nncore.features import TEXT
+from nncore.penalty import check_penalty
 
 from ..state import LAYERS, SIZES, WIDTH, Lab, Settings, start_from
-from .text import UploadError, cut, quoted, safe_name, upload_bytes_limit, upload_text
+from .json_values import (
+    _depth,
+    _is_num,
+    _json_float,
+    _json_int,
+    _magnitude,
+    _no_constants,
+    _object,
+    _TooLarge,
+    described,
+    kind_of,
+)
+from .text import UploadError, quoted, safe_name, upload_bytes_limit, upload_text
 
 FORMAT = "backprop-lab-weights"
 VERSION = 2
@@ -32,7 +43,6 @@ MAX_DEPTH = 8  # a valid weights file nests 4 deep: {"W": [matrix [row [number]]
 # docs/weights-schema.md has the derivation; the views print such numbers as 1.2×10⁴⁰.
 MAX_WEIGHT = 1e6
 MAX_COUNT = 2**53 - 1  # "steps", "epoch": the largest whole number every JSON reader keeps exact
-LONG_INT = 309  # more digits than any float64 has: such an integer is kept as text, not read
 SUP = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
 
 # ---------------------------------------------------------------- weights: download
@@ -46,7 +56,8 @@ def weights_json(net: MLP, settings: Settings, steps: int, epoch: int) -> bytes:
     s = {f.name: getattr(settings, f.name) for f in fields(Settings)}
     s = {k: list(v) if isinstance(v, tuple) else v for k, v in s.items()}
     head = {"format": FORMAT, "version": VERSION, "sizes": list(net.sizes),
-            "features": list(settings.features), "activation": net.activation,
+            "features": list(settings.features), "regularization": net.regularization,
+            "reg_rate": net.reg_rate, "activation": net.activation,
             "settings": s, "steps": int(steps),
             "epoch": int(epoch)}
     lines = [f"  {json.dumps(k)}: {json.dumps(v, allow_nan=False)}," for k, v in head.items()]
@@ -66,6 +77,7 @@ class WeightsFile:
     activation: str
     sizes: tuple[int, ...]
     features: tuple[str, ...]
+    penalty: tuple[str, float]  # the weight penalty it was trained with (informative)
     W: list[np.ndarray]
     b: list[np.ndarray]
     settings: dict
@@ -75,95 +87,8 @@ class WeightsFile:
 
 _REQUIRED = ("format", "version", "sizes", "activation", "W", "b")
 _OPTIONAL = ("settings", "steps", "epoch")
-_REQUIRED_2 = ("features",)  # and version 2 requires these too
-
-
-def _no_constants(name: str):
-    raise UploadError(f"The file contains {name}: every number must be finite "
-                      "(JSON has no NaN or Infinity).")
-
-
-class _TooLarge:
-    """A JSON number beyond float64 (1e400, or an integer of more than LONG_INT digits),
-    kept as its text: whichever check meets it names its place in the file, and no
-    integer of thousands of digits is ever converted."""
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: str):
-        self.text = text
-
-    def __repr__(self) -> str:
-        return _magnitude(self)
-
-
-def _json_float(s: str) -> float | _TooLarge:
-    v = float(s)
-    return v if math.isfinite(v) else _TooLarge(s)
-
-
-def _json_int(s: str) -> int | _TooLarge:
-    return _TooLarge(s) if len(s.lstrip("-")) > LONG_INT else int(s)
-
-
-def _magnitude(x) -> str:
-    """A number for a message, as the file wrote it (a float by repr), except an integer
-    of more than 20 digits, named by its length: no wall of digits."""
-    text = x.text if isinstance(x, _TooLarge) else repr(x) if isinstance(x, float) else str(x)
-    digits = text.lstrip("-")
-    if digits.isdigit() and len(digits) > 20:
-        return f"an integer of {len(digits):,} digits"
-    return cut(text)
-
-
-_KINDS = {dict: "an object", list: "a list", str: "a string", int: "a number", float: "a number"}
-
-
-def kind_of(v) -> str:
-    """The kind of a JSON value, for "got a list": true, false and null are their own kind."""
-    if v is None or isinstance(v, bool):
-        return quoted(v)
-    if isinstance(v, _TooLarge):
-        return "a number"
-    return _KINDS.get(type(v), type(v).__name__)
-
-
-def described(v) -> str:
-    """A user-provided JSON value for "…, got <this>.": its kind, then the value itself
-    (cut to SHOW characters): the string "abc", the number 3, a list [1, 2]; true, false
-    and null say it all alone."""
-    if v is None or isinstance(v, bool):
-        return quoted(v)
-    if isinstance(v, (int, float, _TooLarge)):
-        size = _magnitude(v)
-        return size if size.startswith("an integer") else f"the number {size}"
-    kind = {str: "the string"}.get(type(v), kind_of(v))
-    return f"{kind} {quoted(v)}"
-
-
-def _object(pairs):
-    obj = {}
-    for k, v in pairs:
-        if k in obj:
-            raise UploadError(f"The key {quoted(k)} appears twice in one object.")
-        obj[k] = v
-    return obj
-
-
-def _depth(text: str) -> int:
-    """The deepest nesting of [ and { outside strings."""
-    depth = deepest = 0
-    for ch in re.sub(r'"(?:[^"\\]|\\.)*"', '""', text):
-        if ch in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch in "]}":
-            depth -= 1
-    return deepest
-
-
-def _is_num(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
+_REQUIRED_2 = ("features",)  # and version 2 requires these too; it may have these:
+_OPTIONAL_2 = ("regularization", "reg_rate")
 
 
 def _weight(x, where: str) -> float:
@@ -267,12 +192,13 @@ def parse_weights(raw: bytes, max_bytes: int | None = None) -> WeightsFile:
         missing += [k for k in _REQUIRED_2 if k not in obj]
     if missing:
         raise UploadError("The file lacks " + ", ".join(f'"{k}"' for k in missing) + ".")
-    keys = _REQUIRED + _OPTIONAL + (_REQUIRED_2 if v == VERSION else ())
+    keys = _REQUIRED + _OPTIONAL + (_REQUIRED_2 + _OPTIONAL_2 if v == VERSION else ())
     unknown = [k for k in obj if k not in keys]
     if unknown:
         raise UploadError(f"Unknown key {quoted(unknown[0])}; version {v} has "
                           + ", ".join(keys) + ".")
     feats = _features(obj["features"]) if v == VERSION else DEFAULT_FEATURES
+    penalty = _penalty(obj.get("regularization", "none"), obj.get("reg_rate", 0.0))
     sizes = _sizes(obj["sizes"], v, feats)
     act = obj["activation"]
     if not isinstance(act, str) or act not in ACTIVATIONS:
@@ -291,7 +217,8 @@ def parse_weights(raw: bytes, max_bytes: int | None = None) -> WeightsFile:
     if settings.get("activation", act) != act:
         raise UploadError(f'"settings"."activation" ({quoted(settings["activation"])}) '
                           f'differs from "activation" ({act}).')
-    return WeightsFile(version=v, activation=act, sizes=sizes, features=feats, W=W, b=b,
+    return WeightsFile(version=v, activation=act, sizes=sizes, features=feats,
+                       penalty=penalty, W=W, b=b,
                        settings=settings,
                        steps=_json_count(obj, "steps"), epoch=_json_count(obj, "epoch"))
 
@@ -303,6 +230,15 @@ def _features(v) -> tuple[str, ...]:
         raise UploadError(f'"features" must be a list of one or more of {", ".join(FEATURES)} '
                           f"(each once), got {described(v)}.")
     return tuple(f for f in FEATURES if f in v)
+
+
+def _penalty(kind, rate) -> tuple[str, float]:
+    if isinstance(rate, bool) or not _is_num(rate):
+        raise UploadError(f'"reg_rate" must be a number, got {described(rate)}.')
+    try:
+        return check_penalty(kind, rate)
+    except ValueError as e:
+        raise UploadError(f'"regularization" and "reg_rate": {e}.') from None
 
 
 def _sizes(v, version: int, feats: tuple[str, ...]) -> tuple[int, ...]:
