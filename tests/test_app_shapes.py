@@ -276,3 +276,17 @@ def test_the_penalty_stage_shows_its_numbers():
     latex = " ".join(x.body for x in at.latex)
     for v in (p.data_loss, p.reg_rate, p.penalty / p.reg_rate, p.loss):
         assert num(v) in latex, v
+
+
+def test_a_lesson_tip_that_trains_says_what_to_do_when_the_network_differs():
+    from lab.lesson import STEPS
+    from lab.panels.lesson import TRAIN_TIP, TRAINS
+
+    k = next(i for i, s in enumerate(STEPS, 1) if TRAINS in s.try_this)
+    at = run_app()
+    at.session_state["tab"] = "Lesson"
+    at.session_state["lesson"] = k
+    at.run()
+    assert any("Train" in i.value and TRAIN_TIP not in i.value for i in at.info)
+    at.sidebar.number_input(key="layers").set_value(1).run()
+    assert any(TRAIN_TIP in i.value for i in at.info) and not at.exception

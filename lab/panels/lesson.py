@@ -59,6 +59,10 @@ def follows_session(lab: Lab) -> bool:
             and lab.net.regularization == "none")
 
 
+TRAINS = "**Train**"  # a tip that sends the student to train
+TRAIN_TIP = ("This tip trains the sidebar's network, and the lesson's 2-3-4-2 stays at its "
+             "seed's initial weights. Set the sidebar back to 2-3-4-2 (inputs x₁ and x₂, no "
+             "penalty) to follow it.")
 LESSON_DATA = "xor"  # the two-class set the lesson shows while the session's is a regression
 
 
@@ -118,7 +122,10 @@ def lesson_panel(lab: Lab, view: View, *, bind: str | None = None,
     stage = stages[active]
     st.markdown(render(step, p))  # its words name the sidebar's activation, σ and σ′
     if step.try_this:
-        st.info("**Try this.** " + render_try(step, p), icon=":material/touch_app:")
+        tip = render_try(step, p)
+        if not follows_session(lab) and TRAINS in step.try_this:
+            tip = TRAIN_TIP  # it would train the sidebar's network, not the one shown here
+        st.info("**Try this.** " + tip, icon=":material/touch_app:")
 
     left, right = st.columns([1, 1])
     with left:
