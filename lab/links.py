@@ -312,24 +312,20 @@ def parse_link(params: Mapping[str, Sequence[str]], n_lessons: int = 1) -> LinkC
             out.unknown.append(shown_param_name(name))
             continue
         raws = list(raws)
-        if f.multi:
-            if len(raws) > len(FEATURES) or any(len(r) > f.max_chars for r in raws):
-                out.ignored[name] = f"at most {len(FEATURES)} short values"
-                continue
-            try:
-                out.values[name] = f.parse(raws)
-            except Rejected as why:
-                out.ignored[name] = str(why)
-            continue
-        if len(raws) != 1:
-            out.ignored[name] = f"one value, got {len(raws)}"
-            continue
-        raw = raws[0]
-        if len(raw) > f.max_chars:
-            out.ignored[name] = f"at most {f.max_chars} characters"
+        if f.multi:  # the widget writes the name once per chosen value
+            refused = (f"at most {len(FEATURES)} short values" if len(raws) > len(FEATURES)
+                       or any(len(r) > f.max_chars for r in raws) else "")
+            given = raws
+        else:
+            refused = (f"one value, got {len(raws)}" if len(raws) != 1 else
+                       f"at most {f.max_chars} characters" if len(raws[0]) > f.max_chars
+                       else "")
+            given = raws[0] if raws else ""
+        if refused:
+            out.ignored[name] = refused
             continue
         try:
-            out.values[name] = f.parse(raw)
+            out.values[name] = f.parse(given)
         except Rejected as why:
             out.ignored[name] = str(why)
     steps = out.values.get("steps")

@@ -28,11 +28,10 @@ def replay(lab: Lab, steps: int, entries=(), start: np.ndarray | None = None) ->
     t, n = lab.trainer, lab.data.X_train.shape[0]
     done, left_out = [], []
     for e in entries:
-        if isinstance(e, Trained):
+        if isinstance(e, Trained):  # the steps up to it, at its settings
             t.lr, t.batch_size, t.momentum = e.lr, e.batch_size, e.momentum
-            t.step(max(0, e.until - t.steps))
-        elif isinstance(e, OneStep):
-            t.step(max(0, e.at - t.steps))
+        t.step(max(0, e.at - t.steps))
+        if isinstance(e, OneStep):
             if max(e.rows) >= n:  # left out; the rest of the link is replayed
                 left_out.append(f"The link's single SGD step uses training row {max(e.rows)}, "
                                 f"but this data has {n} rows: it was left out.")
@@ -40,7 +39,6 @@ def replay(lab: Lab, steps: int, entries=(), start: np.ndarray | None = None) ->
             apply_one_step(lab, View("sample" if len(e.rows) == 1 else "batch",
                                      np.array(e.rows)), lr=e.lr)
         elif isinstance(e, Edit):
-            t.step(max(0, e.at - t.steps))
             if not (e.q <= lab.net.L and e.i < lab.net.sizes[e.q]
                     and e.j < lab.net.sizes[e.q - 1]):
                 left_out.append(f"The link sets a weight W({e.q})[{e.i + 1},{e.j + 1}] that "

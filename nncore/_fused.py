@@ -26,6 +26,7 @@ import numpy as np
 
 from .activations import Activation
 from .mlp import MLP
+from .penalty import penalty_grad
 
 
 class FusedSGD:
@@ -169,12 +170,8 @@ class FusedSGD:
     def penalize(self, Gt: list, Wt: list) -> None:
         """∂L/∂W^(q) += λ R'(W^(q)) (nncore.penalty) in the weight rows of each Ĝ (not the
         bias row); Gt, Wt may carry a leading axis of stacked networks (_lockstep.py)."""
-        kind, lam = self.pen
         for g, w in zip(Gt, Wt):
-            if kind == "L2":
-                g[..., :-1, :] += (2.0 * lam) * w[..., :-1, :]
-            else:
-                g[..., :-1, :] += lam * np.sign(w[..., :-1, :])
+            g[..., :-1, :] += penalty_grad(w[..., :-1, :], *self.pen)
 
     def loss(self, buf: dict) -> float:
         """L = (1/N) Σ (Ŷ − Y)² on the batch in ``buf``, the data term (a forward pass

@@ -13,7 +13,7 @@ error signal visibly moves right to left.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import plotly.graph_objects as go
@@ -54,9 +54,13 @@ def fitted(look: Look, sizes) -> tuple[Look, bool]:
     pitch = (look.height - 8 - (2 * look.label + 10) - (2 * look.label + 6)) / most
     if pitch >= look.node + look.label + 6:
         return look, False
-    node = int(max(18, min(look.node, pitch - 4)))
-    return Look(look.height, node, min(look.number, int(node * 0.38)), look.label,
-                look.plot_px), True
+    return _with_node(look, pitch - 4), True
+
+
+def _with_node(look: Look, room: float) -> Look:
+    """``look`` with nodes no wider than ``room`` px (at least 18) and numbers to match."""
+    node = int(max(18, min(look.node, room)))
+    return replace(look, node=node, number=min(look.number, int(node * 0.38)))
 
 
 def node_positions(sizes) -> list[np.ndarray]:
@@ -164,13 +168,11 @@ def network_figure(p: PassData, stages: list[Stage], active: int = 0,
     stage = stages[int(np.clip(active, 0, len(stages) - 1))]
     # crowded: the input and output nodes' names beside them, and nodes narrower than a column
     left = right = 0.0
-    if crowded:  # x units for the names: what is left of PLOT_PX shared by the columns
+    if crowded:  # x units for the names: what is left of look.plot_px shared by the columns
         px = [_name_px(p, sizes, look, stage, q) for q in (0, L)]
         unit = (look.plot_px - sum(px)) / (L + 0.84)
         left, right = px[0] / unit, px[1] / unit
-        node = int(max(18, min(look.node, unit - 8)))
-        look = Look(look.height, node, min(look.number, int(node * 0.38)), look.label,
-                    look.plot_px)
+        look = _with_node(look, unit - 8)
     spans = pass_spans(p)
     styles, _ = _edge_styles(stage, p)
     fig = go.Figure()
@@ -206,7 +208,7 @@ def network_figure(p: PassData, stages: list[Stage], active: int = 0,
         xaxis={"visible": False, "range": [-0.42 - left, L + 0.42 + right],
                "fixedrange": True},
         yaxis={"visible": False, "range": rows, "fixedrange": True},
-        # a click selects (an edge's middle picks its weight to set: panels/edit_weight.py);
+        # a click selects (an edge's spot picks its weight to set: panels/edit_weight.py);
         # nothing fades for it (each trace keeps its look, selected or not)
         clickmode="event+select", dragmode=False, uirevision="network"))
     return fig
@@ -294,7 +296,7 @@ def _add_labels(fig: go.Figure, p: PassData, stage: Stage, sizes, pos, look: Loo
         for i in range(sizes[q]):
             for j in range(sizes[q - 1]):
                 (x0, y0), (x1, y1) = pos[q - 1][j], pos[q][i]
-                which.append([q, i, j])  # a click on the edge's middle picks W^(q)[i, j]
+                which.append([q, i, j])  # a click on this spot picks W^(q)[i, j]
                 mx.append(x0 + EDGE_SPOT * (x1 - x0))
                 my.append(y0 + EDGE_SPOT * (y1 - y0))
                 tips.append(f"w{sup(q)}<sub>{i + 1}{j + 1}</sub> = {_fmt(p.W[q - 1][i, j])}"

@@ -134,17 +134,6 @@ def sidebar(lab: Lab) -> Settings:
                                "weights, bit for bit")
     if net_note:
         s.warning(net_note, icon=":material/warning:")
-    # the outputs of the data the widgets say (the settings are applied after this run's
-    # sidebar): an upload in use stays while no data widget changed (lab.state.change)
-    o = lab.settings
-    kept = lab.using_upload and (dataset, int(n), float(noise), float(test_fraction)) == (
-        o.dataset, o.n, o.noise, o.test_fraction)
-    outputs = lab.data.n_outputs if kept else 1 if datasets.is_regression(dataset) else 2
-    if outputs == 1:
-        regression_note.caption("Regression: the network has one linear output ŷ, the loss "
-                                "is (ŷ − y)² averaged, and the map shows ŷ itself.")
-    sizes = (len(features), *hidden, outputs)
-    head.header("Network " + "-".join(str(n) for n in sizes))
     s.header("Training (SGD)")
     lr = s.select_slider("Learning rate γ", LEARNING_RATES, d.lr, key="lr", bind=URL,
                          format_func=lambda v: f"{v:g}",
@@ -168,6 +157,14 @@ def sidebar(lab: Lab) -> Settings:
                   lr=float(lr), batch_size=int(batch_size), momentum=float(momentum),
                   epochs_limit=int(epochs_limit))
     same_data = all(getattr(new, f) == getattr(lab.settings, f) for f in DATA_FIELDS)
+    # the outputs of the data the widgets say (the settings are applied after this run's
+    # sidebar): an upload in use stays while no data setting changed (lab.state.change)
+    kept = lab.using_upload and same_data
+    outputs = lab.data.n_outputs if kept else 1 if datasets.is_regression(dataset) else 2
+    if outputs == 1:
+        regression_note.caption("Regression: the network has one linear output ŷ, the loss "
+                                "is (ŷ − y)² averaged, and the map shows ŷ itself.")
+    head.header("Network " + "-".join(map(str, (len(features), *hidden, outputs))))
     if lab.uploaded is None:
         return new
     name = md_escape(lab.uploaded[0])

@@ -13,7 +13,7 @@ from nncore import ACTIVATIONS, MLP
 
 from ..equations import LINE_EM, Equation, mat, num, stacked
 from ..equations_base import MAX_COLS, shown_columns
-from ..passdata import PassData, loss_after
+from ..passdata import PassData
 from ..stages import Stage, sup
 from .base import (
     Question,
@@ -226,7 +226,7 @@ def _new(p: PassData, name: str, q: int, i: int, j: int) -> Question:
 def _loss(p: PassData) -> Question:
     # with a penalty, the data term (what ŷ and y on screen give; the L = L_data + λR line
     # adds the penalty)
-    E, N, truth = p.A[p.L] - p.Y, p.N, float(p.data_loss if p.reg_rate else p.loss)
+    E, N, truth = p.A[p.L] - p.Y, p.N, float(p.data_loss)
     terms = [("+ " if k else "") + rf"({num(yh)} - {num(y)})^2"
              for k, (yh, y) in enumerate(zip(p.A[p.L].ravel(), p.Y.ravel()))]
     if N == 1:
@@ -254,7 +254,7 @@ def _loss_after(p: PassData) -> Question:
     net = MLP.from_params(p.W_new, p.b_new, p.activation)
     # with a penalty, its data term (the forward pass gives it; λR(W_new) is not asked)
     f = net.forward(p.X)
-    truth = net.data_loss(p.X, p.Y) if p.reg_rate else loss_after(p)
+    truth = net.data_loss(p.X, p.Y)
     # Worst case of a forward pass by hand from the 3-decimal x and new weights, rounding
     # every product, z and a to 3 decimals on the way: e bounds each value's error.
     # (Every printed number x is off by up to e(x) = err(x).)
@@ -279,7 +279,7 @@ def _loss_after(p: PassData) -> Question:
             if B else r"L_\text{after} = \sum_l (\hat{y}_l - y_l)^2")
     sol = stacked([r"\text{forward pass with the new weights:}"] + lines + [last],
                   num(truth), LINE_EM)
-    traps = [(float(p.data_loss if p.reg_rate else p.loss), "that is the loss before the step")]
+    traps = [(float(p.data_loss), "that is the loss before the step")]
     what = "the data term of the loss" if p.reg_rate else "the loss L"
     return _q(p, "update", "loss_after", f"{what} of the same rows after the step "
               "(a forward pass with the new weights)", r"L_\text{after}", truth, bound, sol,
