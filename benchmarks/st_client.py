@@ -16,6 +16,7 @@ rest (``route=False``: every pull by the feed).
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import os
 import random
@@ -127,6 +128,7 @@ class RouteClient:
         body = json.dumps(payload).encode()
         head = (f"POST {self.path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
                 f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+                "Accept-Encoding: gzip, deflate, br\r\n"  # as a browser asks
                 + (f"Cookie: {self.cookie}\r\n" if self.cookie else "") + "\r\n")
         for attempt in (0, 1):  # a kept-alive connection the server closed: once more
             try:
@@ -139,7 +141,7 @@ class RouteClient:
                 line = await self.reader.readline()
                 self.bytes += len(line)
                 status = int(line.split()[1])
-                length, close = 0, False
+                length, close, gz = 0, False, False
                 while (line := await self.reader.readline()) not in (b"\r\n", b""):
                     self.bytes += len(line)
                     k, _, v = line.decode("latin-1").partition(":")
@@ -147,8 +149,11 @@ class RouteClient:
                         length = int(v)
                     elif k.strip().lower() == "connection" and "close" in v.lower():
                         close = True
+                    elif k.strip().lower() == "content-encoding" and "gzip" in v.lower():
+                        gz = True
                 data = await self.reader.readexactly(length) if length else b""
                 self.bytes += 2 + len(data)
+                data = gzip.decompress(data) if gz else data
                 if close:
                     await self.close()
                 return status, data

@@ -462,8 +462,14 @@ def test_pulls_go_over_the_route_and_fall_back_to_the_feed(streamlit_server: str
     assert post(b'{"token": "not-a-session"}') == 404
     assert post(b"x" * 5000) == 400  # never read
     open_train_tab(page, streamlit_server)
+    routed = []
+    page.on("response", lambda r: routed.append(r) if r.url.endswith("/_bpl/pull") else None)
     play(page)
     page.wait_for_function("() => __bpl.player.routed >= 2", timeout=60_000)
+    # gzipped (the page's fetch unpacks it): the steps of the wire are mostly small integers
+    assert [r.status for r in routed[:2]] == [200, 200]
+    assert all(r.headers.get("content-encoding") == "gzip" for r in routed[:2])
+    assert routed[1].body()[:4] == b"3LPB"  # the reply's magic, little-endian
     # read the counts and change the token in one go: only a pull already sent can still
     # come back over the route (two evaluates let one more pull go out between them)
     r = page.evaluate("""() => { const p = __bpl.player, r = [p.routed, p.replies];
@@ -515,6 +521,24 @@ def test_js_numbers_equal_nncore_for_a_shaped_network(streamlit_server: str, pag
                                rtol=1e-12, atol=0)
     assert got["acc"] == [float(np.mean(np.argmax(lab.net.predict(X), 1) == np.argmax(Y, 1)))
                           for X, Y in sets]
+    # a reply of 1.5 s of this network's training, with a non-finite snapshot in it:
+    # wire.js decodes every snapshot to the very bits of wire.py's decode
+    f = Format(tuple(got["sizes"]))
+    tr = lab.trainer.trace(90, 5)
+    snaps = f.snapshots(tr.steps, tr.epochs, tr.theta)
+    snaps["theta"][40, 3] = np.nan
+    raw = f.encode(1, 2, 3, 0, snaps, f.epochs(tr.metrics))
+    js = page.evaluate("""(b) => { const s = [7, 8, 8, 8, 8, 2];
+        const r = __bpl.readReply(new Uint8Array(b), __bpl.layout(s));
+        return { snaps: r.snaps.map((x) => ({ step: x.step, epoch: x.epoch, half: x.half,
+                   finite: x.finite, theta: Array.from(x.theta) })), epochs: r.epochs }; }""",
+                       list(raw))
+    ref = f.decode(raw)
+    assert len(js["snaps"]) == 90 and len(js["epochs"]) == len(ref["epochs"]) > 0
+    for k, (a, b) in enumerate(zip(js["snaps"], ref["snapshots"])):
+        assert (a["step"], a["epoch"], a["finite"]) == (b["step"], b["epoch"], k != 40)
+        if k != 40:
+            assert a["theta"] == b["theta"].tolist() and a["half"] == b["half"].max(), k
     # the player's expand, on random points, against nncore.features for each feature
     pts = np.random.default_rng(2).uniform(-4, 4, size=(300, 2))
     for f in feats:

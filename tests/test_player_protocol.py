@@ -5,7 +5,7 @@ import pytest
 
 from lab.player import protocol as P
 from lab.player.turns import Turns
-from lab.player.wire import FINAL, FLT_MAX, HEADER, Format, to_f32
+from lab.player.wire import FINAL, FLT_MAX, HEADER, STEP, Format, to_f32
 from lab.state import Settings, change, new_lab, reset
 from lab.training import pull, settle, step_batch, step_epoch, toggle
 
@@ -32,6 +32,13 @@ def ask(lab, have, rate=RATE, **kw) -> bytes:
 
 def steps_of(raw: bytes) -> list[int]:
     return F.decode(raw)["snapshots"]["step"].tolist()
+
+
+def assert_sent(snap, theta, f=F) -> None:
+    """A decoded snapshot holds ``theta``: within its s/2 of every tensor of the float32
+    value (exactly that value for a keyframe)."""
+    err = np.abs(snap["theta"] - np.float32(theta).astype(np.float64))
+    assert np.all(err <= snap["half"][f.tensor_of]), (err.max(), snap["half"])
 
 
 def trained(settings: dict, steps: int):
@@ -116,6 +123,67 @@ def test_decode_rejects_foreign_or_truncated_bytes():
         F.decode(b"XXXX" + raw[4:])
 
 
+def walk(f, n, seed=0, scale=0.5):
+    """n float32 parameter vectors of a random walk: each tensor moves at its own pace
+    (W¹ fast, the last bias barely)."""
+    rng = np.random.default_rng(seed)
+    pace = np.geomspace(1.0, 1e-5, f.n_tensors)[f.tensor_of]
+    steps = rng.normal(size=(n, f.n_params)) * scale * pace
+    return f.snapshots(np.arange(1, n + 1), np.arange(n) // 7,
+                       rng.normal(size=f.n_params) + np.cumsum(steps, axis=0))
+
+
+@pytest.mark.parametrize("sizes", [(2, 3, 4, 2), (7, 8, 8, 8, 8, 2), (1, 1)])
+def test_after_a_keyframe_each_snapshot_is_a_step_that_never_drifts(sizes):
+    f = Format(sizes)
+    snaps = walk(f, 120)
+    raw = f.encode(1, 2, 3, 0, snaps, f.epochs([]))
+    assert len(raw) == f.size(120, 0) == (24 + 8 + 4 * f.n_params
+                                          + 119 * (8 + 4 * f.n_tensors + f.n_params))
+    d = f.decode(raw)["snapshots"]
+    assert d["step"].tolist() == snaps["step"].tolist()
+    assert d["epoch"].tolist() == snaps["epoch"].tolist()
+    np.testing.assert_array_equal(d["theta"][0], snaps["theta"][0])  # the keyframe: float32
+    assert np.all(d["half"][0] == 0)
+    for got, sent in zip(d[1:], snaps[1:]):  # to the last: errors never add up
+        assert_sent(got, sent["theta"], f)
+    # each tensor its own scale: one that barely moves is sent to within STEP / 2
+    assert np.all(d["half"][1:, -1] == STEP / 2) and np.mean(d["half"][1:, 0] * 2 > STEP) > 0.9
+
+
+def test_a_step_decodes_to_the_same_bits_as_the_arithmetic_wire_js_does():
+    f = Format((2, 3, 4, 2))
+    snaps = walk(f, 5)
+    raw = f.encode(0, 0, 0, 0, snaps, f.epochs([]))
+    d = f.decode(raw)["snapshots"]
+    m, off = 4, 24 + f.snapshot.itemsize + 8 * 4
+    scales = np.frombuffer(raw, "<f4", f.n_tensors * m, off).reshape(f.n_tensors, m)
+    qs = np.frombuffer(raw, "i1", f.n_params * m, off + 4 * f.n_tensors * m).reshape(-1, m)
+    here = [float(x) for x in snaps["theta"][0]]
+    for k in range(m):  # one multiply and one add, parameter by parameter, in float64
+        here = [here[i] + float(qs[i, k]) * float(scales[f.tensor_of[i], k])
+                for i in range(f.n_params)]
+        assert here == d["theta"][k + 1].tolist()
+    assert np.abs(qs).max() == 127  # every tensor's largest move takes the full int8 range
+
+
+def test_a_huge_jump_and_a_non_finite_snapshot_in_a_reply():
+    f = Format((2, 3, 4, 2))
+    snaps = walk(f, 6)
+    snaps["theta"][2, 3] = 3e38  # (the trainer never sends this; the wire holds anyway)
+    snaps["theta"][4, 0] = np.nan  # (the encoder refuses these; a crafted reply has one)
+    d = f.decode(f.encode(0, 0, 0, 0, snaps, f.epochs([])))["snapshots"]
+    assert_sent(d[2], snaps["theta"][2], f)
+    assert np.all(np.isnan(d["theta"][4])) and np.all(np.isnan(d["half"][4]))
+    assert_sent(d[5], snaps["theta"][5], f)  # stepped from the one before the NaN
+    assert np.all(np.isfinite(d["theta"][[0, 1, 2, 3, 5]]))
+
+
+def test_a_reply_of_the_largest_network_is_a_quarter_of_float32s():
+    f = Format((7, 8, 8, 8, 8, 2))
+    assert f.size(90, 0) / (24 + 90 * f.snapshot.itemsize) < 0.3
+
+
 def test_stride_and_interval_follow_the_speed():
     assert [P.stride_for(s) for s in (1, 60, 61, 300, 10000)] == [1, 1, 2, 5, 167]
     assert P.interval_for(1) == 1.0 and P.interval_for(300) == pytest.approx(1 / 60)
@@ -129,8 +197,7 @@ def test_pull_trains_what_is_missing_one_snapshot_per_stride():
     d = F.decode(raw)
     assert d["flags"] == 0 and (d["run"], d["stream"]) == (lab.generation, lab.player.stream)
     # each snapshot holds the weights of its step: the last is lab.net now
-    np.testing.assert_array_equal(d["snapshots"]["theta"][-1],
-                                  lab.net.get_flat().astype(np.float32))
+    assert_sent(d["snapshots"][-1], lab.net.get_flat())
     assert d["snapshots"]["epoch"].tolist() == [(s - 1) // 9 + (s % 9 == 0) for s in
                                                range(5, 55, 5)]  # 9 steps per epoch
 
@@ -142,7 +209,7 @@ def test_snapshots_are_the_weights_step_by_step_training_passes_through():
     for snap in d["snapshots"]:
         twin.trainer.step(int(snap["step"]) - twin.trainer.steps)
         assert snap["epoch"] == twin.trainer.epoch
-        np.testing.assert_array_equal(snap["theta"], twin.net.get_flat().astype(np.float32))
+        assert_sent(snap, twin.net.get_flat())
 
 
 def test_a_lost_reply_is_sent_again_without_training_more():

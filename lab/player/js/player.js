@@ -333,7 +333,7 @@ export default function (component) {
   }
   p.setTrigger = setTriggerValue;
   REG.player = p;
-  REG.forward = forward; REG.layout = layout; REG.expand = expand;
+  REG.forward = forward; REG.layout = layout; REG.expand = expand; REG.readReply = readReply;
   p.update(data);
   if (REG.pending) { const u8 = REG.pending; REG.pending = null; p.ingest(u8); }
   parentElement.querySelector(".bpl")?.classList.add("bpl-ready");
