@@ -153,7 +153,9 @@ def test_a_training_setting_changed_while_playing_starts_a_stream_from_the_frame
     ref.trainer.step(frame)
     ref.trainer.lr = 0.3
     ref.trainer.step(int(got["step"][-1]) - frame)
-    np.testing.assert_array_equal(got["theta"][-1], ref.net.get_flat().astype(np.float32))
+    # as sent: within the snapshot's half step of each tensor (lab/player/wire.py)
+    err = np.abs(got["theta"][-1] - ref.net.get_flat().astype(np.float32))
+    assert np.all(err <= got["half"][-1][F.tensor_of]) and got["half"][-1].max() < 0.01
     assert lab_of(at).trainer.lr == 0.3
     assert at.query_params["log"] == f"t{frame}_0.1_32_0.9"  # in the address: links replay it
 

@@ -114,7 +114,7 @@ def count_changes(page, frames: int) -> tuple[int, int]:
 def test_frames_change_while_playing_stop_when_paused_and_reset_returns(streamlit_server: str,
                                                                       page) -> None:
     """Playing, each frame shows the next snapshot; its counters are nncore's loss and
-    accuracy of the weights drawn (float32 on the wire, no loss sent: the player measures
+    accuracy of the weights drawn (as the wire sent them, no loss sent: the player measures
     them, to 1e-12). Paused, nothing changes. Reset returns the picture to the initial
     weights, pixel for pixel."""
     open_train_tab(page, streamlit_server)
