@@ -3,7 +3,10 @@ features, the weight penalty), each read after exactly the click a user makes.""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
+import pytest
 from apptest_util import open_link, run_app
 
 from lab.state import SIZES
@@ -92,14 +95,29 @@ def test_a_link_opens_its_network_and_one_without_the_fields_opens_todays():
     assert lab_of(open_link({"lr": "0.3"})).net.sizes == SIZES
 
 
-def test_the_lesson_follows_the_derivations_network_and_says_so():
+def lesson_heading(at) -> str:
+    return next(h.value for h in at.subheader if h.value.startswith("Step "))
+
+
+@pytest.mark.parametrize("layers, n_steps", [(3, 14), (1, 13), (0, 10)])
+def test_the_lesson_follows_the_sidebars_network(layers, n_steps):
     at = run_app()
-    at.sidebar.number_input(key="layers").set_value(3).run()
+    at.sidebar.number_input(key="layers").set_value(layers).run()
     at.session_state["tab"] = "Lesson"
     at.run()
     assert not at.exception
-    assert any("The lesson follows the derivation's network, 2-3-4-2" in i.value
-               for i in at.info)
+    sizes = lab_of(at).net.sizes
+    assert lesson_heading(at) == f"Step 1 of {n_steps}: The network and its notation"
+    text = at.markdown[0].value
+    n_params = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+    assert f"{n_params} parameters in all" in text and f"$n_{layers + 1} = 2$ outputs" in text
+    assert not any("2-3-4-2" in i.value for i in at.info)  # no other network stands in
+    for k in range(2, n_steps + 1):  # to the end, one run per click
+        at.button(key="lesson_next").click().run()
+        assert not at.exception, k
+        assert lesson_heading(at).startswith(f"Step {k} of {n_steps}: ")
+        assert "<<" not in at.markdown[0].value
+    assert at.button(key="lesson_next").disabled
 
 
 def test_the_maps_toggles_reach_the_player():
@@ -134,8 +152,9 @@ def test_a_regression_set_gives_one_output_and_every_tab_works():
         at.session_state["tab"] = tab
         at.run()
         assert not at.exception, (tab, [e.message for e in at.exception])
-        if tab == "Lesson":
-            assert any("on the two-class xor data" in i.value for i in at.info)
+        if tab == "Lesson":  # the lesson's own sample, of this regression
+            assert "its target is the number $y =" in at.markdown[0].value
+            assert "class 1" not in at.markdown[0].value
         if tab == "Train":
             el = next(e for e in at.get("bidi_component")
                       if e.proto.component_name == "backprop_lab.player")
@@ -278,15 +297,13 @@ def test_the_penalty_stage_shows_its_numbers():
         assert num(v) in latex, v
 
 
-def test_a_lesson_tip_that_trains_says_what_to_do_when_the_network_differs():
-    from lab.lesson import STEPS
-    from lab.panels.lesson import TRAIN_TIP, TRAINS
-
-    k = next(i for i, s in enumerate(STEPS, 1) if TRAINS in s.try_this)
+def test_a_lesson_step_beyond_a_shorter_lesson_stays_in_it():
     at = run_app()
     at.session_state["tab"] = "Lesson"
-    at.session_state["lesson"] = k
+    at.session_state["lesson"] = 14  # the last step of 2-3-4-2's lesson
     at.run()
-    assert any("Train" in i.value and TRAIN_TIP not in i.value for i in at.info)
-    at.sidebar.number_input(key="layers").set_value(1).run()
-    assert any(TRAIN_TIP in i.value for i in at.info) and not at.exception
+    assert lesson_heading(at).startswith("Step 14 of 14: ")
+    at.sidebar.number_input(key="layers").set_value(0).run()  # a lesson of 10 steps
+    assert not at.exception
+    assert lesson_heading(at).startswith("Step 10 of 10: ")
+    assert at.session_state["lesson"] == 10

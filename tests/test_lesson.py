@@ -21,7 +21,7 @@ from apptest_util import flat, numbers
 from streamlit.testing.v1 import AppTest
 
 from lab.equations import num, stage_equations
-from lab.lesson import BATCH_N, STEPS, facts, render, render_try
+from lab.lesson import BATCH_N, STEPS, _signed, facts, render, render_try
 from lab.passdata import compute_pass
 from lab.stages import build_stages
 from lab.state import Settings, make_data
@@ -134,7 +134,12 @@ def test_quoted_numbers_are_the_live_ones():
     assert fs["a11"] == num(np.tanh(z[0]))
     assert fs["loss"] == num(np.sum((f.a[3][:, 0] - y) ** 2)) == num(g.loss)
     assert fs["d31"] == num(2 * (f.a[3][0, 0] - y[0]))
-    assert fs["g23"] == num(g.dW[2][1, 2]) == num(g.delta[2][1, 0] * f.a[2][2, 0])
+    assert fs["g_entry"].endswith(
+        f"= {_signed(g.delta[2][1, 0])}\\cdot{_signed(f.a[2][2, 0])} = {num(g.dW[2][1, 2])}$")
+    assert num(g.dW[2][1, 2]) == num(g.delta[2][1, 0] * f.a[2][2, 0])
+    assert fs["z11_sum"] == (f"${_signed(net.W[0][0, 0])}\\cdot{_signed(x[0])} + "
+                             f"{_signed(net.W[0][0, 1])}\\cdot{_signed(x[1])} + "
+                             f"{_signed(net.b[0][0])} = {num(z[0])}$")
     ds = 1 - f.a[2][:, 0] ** 2
     assert fs["k2"] == str(int(np.argmin(ds)) + 1) and fs["dsmin"] == num(ds.min())
     # classes are named 1 and 2 everywhere: argmax index + 1

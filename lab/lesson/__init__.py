@@ -1,15 +1,19 @@
 """The guided lesson: the derivation (docs/backprop.md) walked step by step, as pure data.
 
-Each :class:`LessonStep` names the stage of the network picture it shows (a key of
+The steps are written once for every network (:class:`Template`, in ``first.py`` and
+``second.py``); :func:`lesson_steps` gives those of a network with L layers of parameters
+(a network without a hidden layer has no activation step and nothing to send back through
+σ′). Each :class:`LessonStep` names the stage of the network picture it shows (a key of
 :func:`lab.stages.build_stages`), the form of the pass ("sample": one sample as columns,
 "batch": a mini-batch as rows), which of that stage's equations to show (indices into
 :func:`lab.equations.stage_equations`, ``None`` for all), its text and an optional
 "try this" line pointing at a control of the app.
 
 The texts are Markdown with ``$…$`` / ``$$…$$`` math. They never hard-code a number of the
-live network: a number they quote is a ``<<name>>`` placeholder that :func:`render` fills
-from :func:`facts` of the step's own pass, so the text always agrees with the picture and
-the equations next to it. Nor do they hard-code the hidden activation: what σ and σ' are,
+live network, nor its shape: a number they quote, and every word that depends on the
+layers, the input features, the task (classes or a regression) and the penalty, is a
+``<<name>>`` placeholder that :func:`render` fills from :func:`facts` of the step's own
+pass, so the text always agrees with the picture and the equations next to it. Nor do they hard-code the hidden activation: what σ and σ' are,
 and what they do to the signal, come from :data:`WORDS` for the activation of the pass.
 No Streamlit here; the panel is ``lab.panels.lesson``. The steps themselves, the prose,
 are in ``first.py`` (notation, forward pass, loss, the output error) and ``second.py``
@@ -19,13 +23,18 @@ are in ``first.py`` (notation, forward pass, loss, the output error) and ``secon
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from nncore.features import LATEX
+
 from ..equations import num
 from ..numbers import plain
 from ..passdata import PassData, loss_after
+from ..stages import sup
+from .shape import network_facts, penalty_facts, vec
 
 BATCH_N = 4  # rows of the mini-batch the batch-form steps show
 PLACEHOLDER = re.compile(r"<<(\w+)>>")
@@ -44,6 +53,29 @@ class LessonStep:
     text: str
     equations: tuple[int, ...] | None = None
     try_this: str = ""
+
+
+@dataclass(frozen=True)
+class Template:
+    """A step as written, for every network: ``title`` and ``stage`` are format strings
+    of L (the layers with parameters), H = L − 1, Ls and Hs (their superscripts), or
+    functions of L; ``equations`` a function of L (None: all); ``when`` says for which L
+    the step exists (a network without a hidden layer has no activation step)."""
+
+    title: str | Callable[[int], str]
+    stage: str | Callable[[int], str]
+    form: str
+    text: str
+    equations: Callable[[int], tuple[int, ...]] | None = None
+    try_this: str = ""
+    when: Callable[[int], bool] = lambda L: True
+
+    def step(self, L: int) -> LessonStep:
+        fields = {"L": L, "H": L - 1, "Ls": sup(L), "Hs": sup(L - 1)}
+        title = self.title(L) if callable(self.title) else self.title.format(**fields)
+        stage = self.stage(L) if callable(self.stage) else self.stage.format(**fields)
+        eqs = None if self.equations is None else self.equations(L)
+        return LessonStep(title, stage, self.form, self.text, eqs, self.try_this)
 
 
 @dataclass(frozen=True)
@@ -110,7 +142,7 @@ WORDS: dict[str, Words] = {
     "identity": Words(
         "z", "1", r"\sigma({})",
         "The identity passes every sum on unchanged, so this network is exactly the one just "
-        "described: it can only split the plane with a straight line.",
+        "described: one matrix product plus a constant, however many layers it has.",
         "for every $z$: the backward pass needs nothing stored to apply it.",
         "every neuron passes the signal back unchanged, scaled by the weights alone.",
         r"factors $\sigma' = 1$: only the weights can make it fade",
@@ -135,19 +167,19 @@ def _sci(v: float) -> str:
 
 
 def facts(p: PassData) -> dict[str, str]:
-    """Every number (as text) the lesson quotes, computed from the pass ``p``.
+    """Every number (as text) the lesson quotes, computed from the pass ``p``, and the
+    words that follow the network's shape (:func:`network_facts`).
 
     Row 0 of the pass is the lesson's sample in both forms; in the batch form the
     per-sample quantities of row 0 are rebuilt from the batch ones (δ = N · row of Δ).
     """
     L, N = p.L, p.N
     x, y, yhat = p.X[0], p.Y[0], p.A[L][0]
-    cls, pred = int(np.argmax(y)), int(np.argmax(yhat))
-    d3 = 2 * (yhat - y)  # the sample's own δ⁽³⁾ in both forms
-    ds = p.dsigma[L - 2][0]  # σ'(z⁽²⁾) of row 0
-    k = int(np.argmin(ds))
+    regression = len(y) == 1
+    d3 = 2 * (yhat - y)  # the sample's own δ⁽ᴸ⁾ in both forms
     w = WORDS[p.activation]
-    f = {
+    f = network_facts(p) | penalty_facts(p)
+    f |= {
         # the activation in use, its formulas and what they do
         "act": p.activation, "sigma": w.sigma, "dsigma": w.dsigma, "shape": w.shape,
         "stored": w.stored, "backward": w.backward, "fade": w.fade, "train": w.train,
@@ -155,28 +187,89 @@ def facts(p: PassData) -> dict[str, str]:
         "other_sigma": WORDS[w.other].sigma, "other_effect": w.other_effect,
         "index": str(int(p.indices[0])), "N": str(N),
         "rows": ", ".join(str(int(i)) for i in p.indices),
-        "x1": num(x[0]), "x2": num(x[1]), "y1": f"{y[0]:g}", "y2": f"{y[1]:g}",
-        "cls": str(cls + 1), "pred": str(pred + 1),  # class 1 and class 2, as everywhere
-        "verdict": "the right class" if pred == cls else "the wrong class",
-        "w11": _signed(p.W[0][0, 0]), "w12": _signed(p.W[0][0, 1]), "b11": _signed(p.b[0][0]),
-        "px1": _signed(x[0]), "px2": _signed(x[1]), "z11": num(p.Z[0][0, 0]), "a11": num(p.A[1][0, 0]),
-        "yhat1": num(yhat[0]), "yhat2": num(yhat[1]), "pyhat1": _signed(yhat[0]),
-        "loss": num(p.loss), "d31": num(d3[0]),
+        "x_vec": vec(x), "y1": num(y[0]) if regression else f"{y[0]:g}",
+        "py1": _signed(y[0]) if regression else f"{y[0]:g}",
+        "z11": num(p.Z[0][0, 0]), "a11": num(p.A[1][0, 0]),
+        "yhat1": num(yhat[0]), "pyhat1": _signed(yhat[0]),
+        "loss": num(p.data_loss), "d31": num(d3[0]),
         "d31_meaning": ("positive: a larger $\\hat y_1$ would make the loss larger, so "
                         "$\\hat y_1$ should come down" if d3[0] > 0 else
                         "negative: a larger $\\hat y_1$ would make the loss smaller, so "
                         "$\\hat y_1$ should go up" if d3[0] < 0 else
                         "zero: $\\hat y_1$ is already on target"),
-        "k2": str(k + 1), "dsmin": num(ds[k]), "a2k": num(p.A[L - 1][0, k]),
-        "pct2": f"{100 * ds[k]:.0f}",
         # (plain: these two are quoted in the text, not in math)
         "max_d3": plain(np.max(np.abs(p.delta[L - 1][0]))),
         "max_d1": plain(np.max(np.abs(p.delta[0][0]))),
-        "d32": _signed(p.delta[L - 1][0, 1]), "a23": _signed(p.A[L - 1][0, 2]),
-        "g23": num(p.delta[L - 1][0, 1] * p.A[L - 1][0, 2]),
         "two_over_N": num(2 / N), "D31": num(p.delta[L - 1][0, 0]), "pd31": _signed(d3[0]),
         "lr": f"{p.lr:g}",
     }
+    # z of neuron 1 of layer 1, term by term; more than three inputs: a display of its own,
+    # three terms a line
+    terms = [rf"{_signed(p.W[0][0, j])}\cdot{_signed(x[j])}" for j in range(len(x))]
+    terms.append(_signed(p.b[0][0]))
+    if len(x) <= 3:
+        f["z11_sum"] = f"${' + '.join(terms)} = {f['z11']}$"
+    else:
+        lines = [" + ".join(terms[i:i + 3]) for i in range(0, len(terms), 3)]
+        f["z11_sum"] = ("\n\n" + r"$$\begin{aligned} z^{(1)}_1 &= " + r" \\ &\quad + ".join(lines)
+                        + rf" \\ &= {f['z11']} \end{{aligned}}$$" + "\n\n")
+    if regression:
+        f["input_target"] = (
+            f"its input is $\\mathbf{{x}} = {f['x_vec']}$ and its target is the number "
+            f"$y = {f['y1']}$, the value the network should output at this point (a "
+            "regression: one linear output, no classes)")
+        f["prediction"] = (f"for the target $y = {f['y1']}$ the network predicts "
+                           f"$\\hat y = {f['yhat1']}$; the map colours every point of the "
+                           r"plane by its $\hat y$.")
+        f["loss_sum"] = "the squared difference is"
+    else:
+        cls, pred = int(np.argmax(y)), int(np.argmax(yhat))
+        f["input_target"] = (
+            f"its input is $\\mathbf{{x}} = {f['x_vec']}$ and its target is "
+            f"$\\mathbf{{y}} = {vec(y, lambda v: f'{v:g}')}$: a 1 in the position of its "
+            f"class (class {cls + 1}: class 1 is $(1, 0)$, orange circles; class 2 is "
+            "$(0, 1)$, blue squares) and 0 in the other")
+        f["prediction"] = (f"for the target ${vec(y, lambda v: f'{v:g}')}$ the network "
+                           f"predicts $\\hat{{\\mathbf{{y}}}} = {vec(yhat)}$. The larger output "
+                           f"names the predicted class: here class {pred + 1}, "
+                           + ("the right class." if pred == cls else "the wrong class."))
+        f["loss_sum"] = "the two squared differences add up to"
+        f["cls"], f["pred"] = str(cls + 1), str(pred + 1)  # class 1 and 2, as everywhere
+    if f["input_kind"] == "feature":
+        names = ", ".join(LATEX[k] for k in p.inputs)
+        f["input_target"] = f["input_target"].replace(
+            "its input is", f"its input, the {f['n0']} features $({names})$ chosen under "
+            "**Input features** in the sidebar, is", 1)
+    act = (rf"**{p.activation}**, $\sigma(z) = {w.sigma}$, as chosen under **Activation** in "
+           "the sidebar")
+    f["sigma_intro"] = (
+        rf"The hidden layers apply a function $\sigma$ to each entry separately; here it is "
+        rf"{act}. $\sigma'$ is its derivative, and $\odot$ multiplies two vectors entry by "
+        "entry." if L > 1 else
+        rf"A hidden layer would apply a function $\sigma$ to each entry (here {act}); this "
+        r"network has none, so no $\sigma$ enters its equations and its output is a weighted "
+        "sum of its inputs.")
+    f["only_layer"] = "" if L > 1 else (
+        r" Here layer 1 is also the output layer: it applies no $\sigma$ (it is **linear**), "
+        r"so the prediction is $\hat{\mathbf{y}} = \mathbf{z}^{(1)}$: " + f["prediction"])
+    if L > 1:  # the smallest σ' of layer L − 1, the layer just below the output
+        ds = p.dsigma[L - 2][0]
+        k = int(np.argmin(ds))
+        f |= {"k2": str(k + 1), "dsmin": num(ds[k]), "a2k": num(p.A[L - 1][0, k]),
+              "pct2": f"{100 * ds[k]:.0f}"}
+    # one entry of the output layer's weight gradient: the last output, column 3 at most
+    i, j = p.W[L - 1].shape[0], min(3, p.W[L - 1].shape[1])
+    dl, al = p.delta[L - 1][0, i - 1], p.A[L - 1][0, j - 1]
+    g = f"{_signed(dl)}\\cdot{_signed(al)}"
+    sym = rf"\delta^{{({L})}}_{i}\,{f['a_prev']}_{j}"
+    if p.reg_rate:
+        wij = p.W[L - 1][i - 1, j - 1]
+        pen, ptex = ((2 * p.reg_rate * wij, rf"2\lambda w^{{({L})}}_{{{i}{j}}}")
+                     if p.regularization == "L2" else
+                     (p.reg_rate * np.sign(wij), rf"\lambda \operatorname{{sign}} w^{{({L})}}_{{{i}{j}}}"))
+        sym, g = f"{sym} + {ptex}", f"{g} + {_signed(pen)}"
+    f["g_entry"] = (f"entry ({i}, {j}) of $\\partial L/\\partial \\mathbf{{W}}^{{({L})}}$ is "
+                    f"${sym} = {g} = {num(p.dW[L - 1][i - 1, j - 1])}$")
     if p.sample_dW is not None:
         mean = np.mean([s[L - 1] for s in p.sample_dW], axis=0)
         f["maxdiff"] = _sci(float(np.max(np.abs(mean - p.dW[L - 1]))))
@@ -196,6 +289,7 @@ def render(step: LessonStep, p: PassData) -> str:
     as a block when ``$$`` stand on lines of their own, so each becomes one such block."""
     values = facts(p)
     text = PLACEHOLDER.sub(lambda m: values[m.group(1)], step.text)
+    text = re.sub(r"\n{3,}", "\n\n", text).strip()  # a paragraph that is empty here
     return DISPLAY.sub(lambda m: "$$\n" + " ".join(m.group(1).split()) + "\n$$", text)
 
 
@@ -207,4 +301,11 @@ def render_try(step: LessonStep, p: PassData) -> str:
 from .first import FIRST
 from .second import SECOND
 
-STEPS: tuple[LessonStep, ...] = FIRST + SECOND
+
+def lesson_steps(L: int) -> tuple[LessonStep, ...]:
+    """The lesson for a network with ``L`` layers of parameters (3 for 2-3-4-2: 14 steps;
+    10 without a hidden layer, 13 with one)."""
+    return tuple(t.step(L) for t in FIRST + SECOND if t.when(L))
+
+
+STEPS: tuple[LessonStep, ...] = lesson_steps(3)  # the derivation's 2-3-4-2, the longest

@@ -8,25 +8,29 @@ from __future__ import annotations
 
 from inspect import cleandoc
 
-from . import LessonStep
+from . import Template
 
 
-def _step(title, stage, form, text, equations=None, try_this=""):
-    return LessonStep(title, stage, form, cleandoc(text), equations, cleandoc(try_this))
+def _step(title, stage, form, text, equations=None, try_this="", when=lambda L: True):
+    return Template(title, stage, form, cleandoc(text), equations, cleandoc(try_this), when)
 
 
-SECOND: tuple[LessonStep, ...] = (
+def _first_forward(L: int) -> str:
+    return "z1" if L > 1 else "yhat"  # without a hidden layer, layer 1 is the output
+
+
+SECOND: tuple[Template, ...] = (
     _step("Backward to layer 1: the same rule again", "delta1", "sample", r"""
-    One layer further down nothing new happens. $z^{(1)}_m$ affects the loss only through
+    <<further>> $z^{(1)}_m$ affects the loss only through
     $a^{(1)}_m$, which feeds every $z^{(2)}_k$ through the weight $w^{(2)}_{km}$, and
     everything above $z^{(2)}_k$ is already summed up in $\delta^{(2)}_k$. So
 
     $$\boldsymbol{\delta}^{(1)} = \sigma'\left(\mathbf{z}^{(1)}\right) \odot
     \left(\left(\mathbf{W}^{(2)}\right)^\top\boldsymbol{\delta}^{(2)}\right), \qquad
-    (3\times4)(4\times1) = 3\times1 .$$
+    <<back1_shape>> .$$
 
     This reuse is the whole point of backpropagation. Written without the $\delta$'s,
-    $\partial L/\partial z^{(1)}_m$ is a double sum over every path through layers 2 and 3;
+    $\partial L/\partial z^{(1)}_m$ is <<paths>>;
     instead we computed $\boldsymbol{\delta}^{(2)}$ once and use it for all of layer 1. The
     general rule, for every layer below the output, is
 
@@ -38,7 +42,7 @@ SECOND: tuple[LessonStep, ...] = (
     Look at the numbers below: the largest entry of $\boldsymbol{\delta}^{(1)}$ in size is
     <<max_d1>>, against <<max_d3>> at the output. Each layer multiplies the signal by
     weights and by <<fade>>.
-    """),
+    """, when=lambda L: L > 2),
 
     _step("Gradients from δ and the activations", "grads", "sample", r"""
     Now each parameter's gradient takes one line. A bias $b^{(q)}_i$ enters only
@@ -56,22 +60,23 @@ SECOND: tuple[LessonStep, ...] = (
     $\mathbf{W}^{(q)}$, as it must be: one partial derivative per weight. For layer 1,
     $\mathbf{a}^{(0)} = \mathbf{x}$.
 
-    Look at the numbers below: entry (2, 3) of $\partial L/\partial \mathbf{W}^{(3)}$ is
-    $\delta^{(3)}_2\,a^{(2)}_3 = <<d32>>\cdot<<a23>> = <<g23>>$. An activation near 0 makes
+    Look at the numbers below: <<g_entry>>. An activation near 0 makes
     the gradients of its outgoing edges small however large the error: those edges hardly
     influenced this sample's loss. The picture's edges now show $\partial L/\partial w$.
+
+    <<penalty_grad>>
     """, try_this=r"""
     Hover over an edge to read $w$ and $\partial L/\partial w$. The **Gradient check** tab
-    compares all 35 of these derivatives with finite differences.
+    compares all <<n_params>> of these derivatives with finite differences.
     """),
 
-    _step("Many samples at once: the row form", "z1", "batch", r"""
+    _step("Many samples at once: the row form", _first_forward, "batch", r"""
     Training does not use one sample at a time but a **mini-batch** of $N$ samples, and
-    stores each sample as a **row**: $\mathbf{X} \in \mathbb{R}^{N\times 2}$ has
+    stores each sample as a **row**: $\mathbf{X} \in \mathbb{R}^{N\times <<n0>>}$ has
     $\mathbf{x}_n^\top$ as its row $n$, and likewise
     $\mathbf{Z}^{(q)}, \mathbf{A}^{(q)} \in \mathbb{R}^{N\times n_q}$ with
     $\mathbf{A}^{(0)} = \mathbf{X}$; the targets and predictions are the rows of
-    $\mathbf{Y}, \hat{\mathbf{Y}} \in \mathbb{R}^{N\times 2}$. Here $N = <<N>>$: the
+    $\mathbf{Y}, \hat{\mathbf{Y}} \in \mathbb{R}^{N\times <<nL>>}$. Here $N = <<N>>$: the
     training rows <<rows>>, starting with the lesson's sample.
 
     Transposing $\mathbf{z} = \mathbf{W}\mathbf{a} + \mathbf{b}$ gives the row version
@@ -92,11 +97,11 @@ SECOND: tuple[LessonStep, ...] = (
     button, set **Mini-batch size N** to see every stage in this form.
     """),
 
-    _step("Where the 2/N comes from", "delta3", "batch", r"""
+    _step("Where the 2/N comes from", "delta{L}", "batch", r"""
     With $N$ samples, the loss is the **mean** of the per-sample losses $\ell_n$, each the
     squared error of one row as in the loss step:
 
-    $$L = \frac1N\sum_{n=1}^{N}\ell_n = \frac1N\sum_{n=1}^{N}\sum_{l=1}^{2}
+    $$L = \frac1N\sum_{n=1}^{N}\ell_n = \frac1N\sum_{n=1}^{N}\sum_{l=1}^{<<nL>>}
     \left(\hat{Y}_{nl} - Y_{nl}\right)^2 .$$
 
     The mean rather than the sum, so that the size of the loss and of its gradient does not
@@ -105,25 +110,15 @@ SECOND: tuple[LessonStep, ...] = (
     \mathbb{R}^{N\times n_q}$. Entry $(n, l)$ of $\hat{\mathbf{Y}}$ appears only in the term
     $\ell_n$, which carries the factor $\frac1N$, and differentiating its square gives the 2:
 
-    $$\boldsymbol{\Delta}^{(3)} = \frac{2}{N}\left(\hat{\mathbf{Y}} - \mathbf{Y}\right) .$$
+    $$\boldsymbol{\Delta}^{(<<L>>)} = \frac{2}{N}\left(\hat{\mathbf{Y}} - \mathbf{Y}\right) .$$
 
     The 2 is the square's (no $\frac12$, as before), the $\frac1N$ is the mean's. So row $n$
-    of $\boldsymbol{\Delta}^{(3)}$ is $\frac1N$ times sample $n$'s own
-    $\boldsymbol{\delta}^{(3)}$, lying down. Look at the numbers below: $N = <<N>>$, so every
+    of $\boldsymbol{\Delta}^{(<<L>>)}$ is $\frac1N$ times sample $n$'s own
+    $\boldsymbol{\delta}^{(<<L>>)}$, lying down. Look at the numbers below: $N = <<N>>$, so every
     entry is $\frac2N = <<two_over_N>>$ times a difference; the first entry is
-    $<<pd31>>/<<N>> = <<D31>>$, where $<<d31>>$ is $\delta^{(3)}_1$ of the one-sample steps.
+    $<<pd31>>/<<N>> = <<D31>>$, where $<<d31>>$ is $\delta^{(<<L>>)}_1$ of the one-sample steps.
 
-    Going down, transpose the per-sample rule, using
-    $(\mathbf{W}^\top\boldsymbol{\delta})^\top = \boldsymbol{\delta}^\top\mathbf{W}$:
-
-    $$\boldsymbol{\Delta}^{(q)} = \left(\boldsymbol{\Delta}^{(q+1)}\mathbf{W}^{(q+1)}\right)
-    \odot\sigma'\left(\mathbf{Z}^{(q)}\right), \qquad (N\times n_{q+1})(n_{q+1}\times n_q) =
-    N\times n_q .$$
-
-    $\mathbf{W}$, not $\mathbf{W}^\top$: the error signals are rows now, and a row is
-    multiplied from the right. It is the same matrix on the same edges. Each step down is
-    linear in $\boldsymbol{\Delta}$, so the $\frac1N$ that entered at the output is carried
-    into every layer.
+    <<down_rows>>
     """),
 
     _step("The batch gradient is the mean of the samples' gradients", "grads", "batch", r"""
@@ -149,28 +144,26 @@ SECOND: tuple[LessonStep, ...] = (
     be. Look at the numbers below, for the output layer: the batch formulas, then the same
     matrix as the mean of the <<N>> per-sample gradients. They differ by at most
     <<maxdiff>>, the rounding of floating-point arithmetic.
-    """, equations=(4, 5, 6)),
+    """, equations=lambda L: (2 * L - 2, 2 * L - 1, 2 * L)),
 
     _step("One step of gradient descent", "update", "batch", r"""
-    The gradient $\nabla L$, all 35 partial derivatives together, points in the direction in
+    The gradient $\nabla L$, all <<n_params>> partial derivatives together, points in the direction in
     which the loss grows fastest. To make the loss smaller, step the other way, by a small
     multiple $\gamma > 0$ called the **learning rate**. One step of **stochastic gradient
     descent** (SGD) changes every parameter $\theta$ to
 
     $$\theta \leftarrow \theta - \gamma\,\frac{\partial L}{\partial \theta}, \qquad
     \text{for example}\qquad
-    \mathbf{W}^{(3)} \leftarrow \mathbf{W}^{(3)} - \gamma\,\frac{\partial L}{\partial
-    \mathbf{W}^{(3)}} .$$
+    \mathbf{W}^{(<<L>>)} \leftarrow \mathbf{W}^{(<<L>>)} - \gamma\,\frac{\partial L}{\partial
+    \mathbf{W}^{(<<L>>)}} .$$
 
     All gradients are computed at the current parameters first; only then does any parameter
-    change (updating $\mathbf{W}^{(3)}$ before computing $\boldsymbol{\delta}^{(2)}$, which
-    uses it, would mix two different networks). "Stochastic" because each step uses another
+    change (<<mix>>). "Stochastic" because each step uses another
     small random batch, a noisy estimate of the gradient over the whole training set.
 
-    Here $\gamma = <<lr>>$. Look at the numbers below, for the output layer (the other layers
-    change the same way): the old matrix minus $\gamma$ times the gradient gives the new
+    Here $\gamma = <<lr>>$. Look at the numbers below, for the output layer<<others_same>>: the old matrix minus $\gamma$ times the gradient gives the new
     one. On these <<N>> samples the loss <<loss_change>>.
-    """, equations=(4, 5), try_this=r"""
+    """, equations=lambda L: (2 * L - 2, 2 * L - 1), try_this=r"""
     Set **Learning rate γ** in the sidebar to 1 or 3 and read the loss after the step again:
     a step that is too large overshoots, and the loss goes up instead of down.
     """),
@@ -194,7 +187,7 @@ SECOND: tuple[LessonStep, ...] = (
 
     That is the whole algorithm: forward pass, loss, error signals from the top down,
     gradients, update, repeated. The **Derivation** tab has all of it on one page.
-    """, equations=(4,), try_this=r"""
+    """, equations=lambda L: (2 * L - 2,), try_this=r"""
     Press **Play** in the **Train** tab and watch the loss fall; then set **Momentum μ** in
     the sidebar to 0, press **Reset weights** and train again to compare.
     """),

@@ -3,7 +3,8 @@ it talks about (the network picture at the step's stage and that stage's equatio
 the current numbers), with Back / Next.
 
 The current step is owned by the widget keyed ``lesson``: a segmented control of the step
-numbers whose value is an int, **1-based** (1 … len(STEPS)), so a link's ``?lesson=3``
+numbers whose value is an int, **1-based** (1 … n, n the steps of the lesson for the
+session's network: 14 for 2-3-4-2, fewer for fewer layers), so a link's ``?lesson=3``
 means "Step 3 of n".
 Back and Next are callbacks that change ``st.session_state["lesson"]``; they run before
 the script, so the page drawn in the same run already shows the new step.
@@ -11,20 +12,14 @@ the script, so the page drawn in the same run already shows the new step.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import streamlit as st
-
-from nncore import MLP
-from nncore.features import DEFAULT as DEFAULT_FEATURES
 
 from ..equations import stage_equations
 from ..figures.network import DEFAULT, Look, network_figure, stage_caption
-from ..lesson import BATCH_N, STEPS, LessonStep, render, render_try
-from ..passdata import PassData, compute_pass
+from ..lesson import BATCH_N, STEPS, LessonStep, lesson_steps, render, render_try
 from ..stages import build_stages
-from ..state import SIZES, Lab, View, current_pass, view_indices
-from .common import cached_data, locked, widget_value
+from ..state import Lab, View, current_pass, view_indices
+from .common import locked, widget_value
 from .latex import equations
 
 KEY = "lesson"
@@ -45,44 +40,22 @@ def step_view(lab: Lab, view: View, step: LessonStep) -> View:
     return View(step.form, view_indices(n, step.form, int(view.indices[0]), BATCH_N))
 
 
-def _clamp(k) -> int:
+def steps_of(lab: Lab) -> tuple[LessonStep, ...]:
+    """The lesson for the session's network (its number of layers; the words follow the
+    rest: widths, inputs, task and penalty)."""
+    return lesson_steps(len(lab.net.sizes) - 1)
+
+
+def _clamp(k, n: int = len(STEPS)) -> int:
     try:
-        return min(max(int(k), 1), len(STEPS))
+        return min(max(int(k), 1), n)
     except (TypeError, ValueError):
         return 1
 
 
-def follows_session(lab: Lab) -> bool:
-    """Whether the session's network is the derivation's, which the lesson's words describe:
-    2-3-4-2 fed (x₁, x₂), without a weight penalty."""
-    return (lab.net.sizes == SIZES and lab.settings.features == DEFAULT_FEATURES
-            and lab.net.regularization == "none")
-
-
-TRAINS = "**Train**"  # a tip that sends the student to train
-TRAIN_TIP = ("This tip trains the sidebar's network, and the lesson's 2-3-4-2 stays at its "
-             "seed's initial weights. Set the sidebar back to 2-3-4-2 (inputs x₁ and x₂, no "
-             "penalty) to follow it.")
-LESSON_DATA = "xor"  # the two-class set the lesson shows while the session's is a regression
-
-
-def lesson_pass(lab: Lab, view: View) -> PassData:
-    """The pass the lesson shows: the session's network when it is the derivation's, else
-    a 2-3-4-2 network of the session's activation at its seed's initial weights, fed the
-    same points (the lesson's words count its layers and neurons), or for a regression set
-    the points of the two-class :data:`LESSON_DATA` set of the same size (its words speak
-    of two classes)."""
-    if follows_session(lab):
-        return current_pass(lab, view)
-    s = lab.settings
-    net = MLP(SIZES, s.activation, seed=s.seed)
-    d = lab.data if lab.data.n_outputs == 2 else cached_data(replace(s, dataset=LESSON_DATA))
-    return compute_pass(net, d.X_train, d.Y_train, view.indices, s.lr, view.form)
-
-
 @locked
-def _move(delta: int) -> None:
-    st.session_state[KEY] = _clamp(_clamp(st.session_state.get(KEY, 1)) + delta)
+def _move(delta: int, n: int) -> None:
+    st.session_state[KEY] = _clamp(_clamp(st.session_state.get(KEY, 1), n) + delta, n)
 
 
 def lesson_panel(lab: Lab, view: View, *, bind: str | None = None,
@@ -90,42 +63,34 @@ def lesson_panel(lab: Lab, view: View, *, bind: str | None = None,
     """The lesson at the step the ``lesson`` widget holds. ``view``: the sample to follow
     (its first row; see :func:`lesson_view`). ``bind``: passed to the widget, e.g.
     ``"query-params"`` to keep the step in the URL."""
-    n = len(STEPS)
+    steps = steps_of(lab)
+    n = len(steps)
     # Step 1 is the default only until the session holds a step (from the widget, a link
     # or Back / Next): Streamlit warns about a widget given a default whose value is also
     # set through the session state, as Back and Next set it. (The widget's identity is
     # its key, so the default may change; a link's ?lesson still wins on the first draw.)
     first = KEY not in st.session_state
-    if not first and st.session_state[KEY] != _clamp(st.session_state[KEY]):
-        st.session_state[KEY] = _clamp(st.session_state[KEY])
+    if not first and st.session_state[KEY] != _clamp(st.session_state[KEY], n):
+        st.session_state[KEY] = _clamp(st.session_state[KEY], n)
     # the step numbers get the full width (14 fit at 690 px); Back / Next sit by the heading
     heading, back, nxt = st.columns([6, 1.15, 1.15], vertical_alignment="center")
     k = _clamp(st.segmented_control(
         "Step", list(range(1, n + 1)), key=KEY, required=True, default=1 if first else None,
-        bind=bind, persist_state="session", label_visibility="collapsed", width="stretch"))
-    back.button("Back", key="lesson_back", on_click=_move, args=(-1,), disabled=k == 1,
+        bind=bind, persist_state="session", label_visibility="collapsed", width="stretch"), n)
+    back.button("Back", key="lesson_back", on_click=_move, args=(-1, n), disabled=k == 1,
                 icon=":material/chevron_left:", width="stretch", help="The previous step")
-    nxt.button("Next", key="lesson_next", on_click=_move, args=(1,), disabled=k == n,
+    nxt.button("Next", key="lesson_next", on_click=_move, args=(1, n), disabled=k == n,
                icon=":material/chevron_right:", width="stretch", help="The next step")
-    step = STEPS[k - 1]
+    step = steps[k - 1]
     heading.subheader(f"Step {k} of {n}: {step.title}", anchor=False)
 
-    if not follows_session(lab):
-        on = (f" on the two-class {LESSON_DATA} data" if lab.data.n_outputs == 1 else "")
-        st.info("The lesson follows the derivation's network, 2-3-4-2 with inputs x₁ and x₂ "
-                f"and no penalty, at the initial weights of seed {lab.settings.seed}{on}. "
-                f"Your network ({'-'.join(map(str, lab.net.sizes))}) is in the other tabs.",
-                icon=":material/info:")
-    p = lesson_pass(lab, step_view(lab, view, step))
+    p = current_pass(lab, step_view(lab, view, step))
     stages = build_stages(p.L, step.form)
     active = next(i for i, s in enumerate(stages) if s.key == step.stage)
     stage = stages[active]
     st.markdown(render(step, p))  # its words name the sidebar's activation, σ and σ′
     if step.try_this:
-        tip = render_try(step, p)
-        if not follows_session(lab) and TRAINS in step.try_this:
-            tip = TRAIN_TIP  # it would train the sidebar's network, not the one shown here
-        st.info("**Try this.** " + tip, icon=":material/touch_app:")
+        st.info("**Try this.** " + render_try(step, p), icon=":material/touch_app:")
 
     left, right = st.columns([1, 1])
     with left:
