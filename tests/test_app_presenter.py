@@ -46,7 +46,7 @@ def test_presenter_keys_work_on_every_tab(monkeypatch):
     import streamlit
 
     from lab.panels import keys
-    from lab.state import new_lab
+    from lab.state import Settings, new_lab
     lab = new_lab()
     state = {"tab": "Lesson", "lesson": 3}
     monkeypatch.setattr(streamlit, "session_state", state)
@@ -64,6 +64,12 @@ def test_presenter_keys_work_on_every_tab(monkeypatch):
     state.update(tab="Backprop, step by step", stage=2)
     keys.on_key(lab, "next")
     assert state["stage"] == 3
+    # a network without a hidden layer: its lesson has 10 steps, and → stops at the last
+    flat = new_lab(Settings(hidden=()))
+    state.update(tab="Lesson", lesson=9)
+    keys.on_key(flat, "next")
+    keys.on_key(flat, "next")
+    assert state["lesson"] == 10
 
 
 def test_the_question_mark_lists_the_keys(monkeypatch):

@@ -539,6 +539,19 @@ def test_js_numbers_equal_nncore_for_a_shaped_network(streamlit_server: str, pag
         assert (a["step"], a["epoch"], a["finite"]) == (b["step"], b["epoch"], k != 40)
         if k != 40:
             assert a["theta"] == b["theta"].tolist() and a["half"] == b["half"].max(), k
+    # every chart's legend (five gradient norms, four saturation rows) stays in its chart,
+    # at this width and at a projector's
+    for width in (1280, 1024):
+        page.set_viewport_size({"width": width, "height": 768})
+        page.wait_for_function("() => __bpl.player.legends && Object.values("
+                               "__bpl.player.legends).length === 4 && "
+                               "__bpl.player.el.charts.clientWidth > 0", timeout=30_000)
+        page.evaluate("() => { __bpl.player.legends = {}; __bpl.player.chartsDirty = true; }")
+        page.wait_for_function("() => Object.values(__bpl.player.legends).length === 4",
+                               timeout=30_000)
+        legends = page.evaluate("() => __bpl.player.legends")
+        for title, lg in legends.items():
+            assert lg["right"] <= lg["limit"] and lg["size"] >= 11, (width, title, lg)
     # the player's expand, on random points, against nncore.features for each feature
     pts = np.random.default_rng(2).uniform(-4, 4, size=(300, 2))
     for f in feats:

@@ -58,7 +58,8 @@ def network_facts(p: PassData) -> dict[str, str]:
         bend = ("The bend of $\\sigma$ is what lets the network learn curved "
                 + ("surfaces." if regression else "boundaries."))
     else:
-        linear = f"a weighted sum of its inputs ${feature_tex}$ plus a constant"
+        linear = (f"which would then be only a weighted sum of its inputs ${feature_tex}$ "
+                  "plus a constant")
         bend = ("The bend of $\\sigma$ is what lets the network build more from these inputs "
                 "than one such sum.")
     f = {

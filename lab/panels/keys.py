@@ -17,7 +17,7 @@ def on_key(lab: Lab, name: str) -> None:
     if tab == TABS[0]:
         network_view.on_key(len(build_stages(lab.net.L)), name)
     elif tab == "Lesson" and name in ("prev", "next"):
-        lesson._move(-1 if name == "prev" else 1)
+        lesson._move(-1 if name == "prev" else 1, len(lesson.steps_of(lab)))
     elif tab == "Train" and name == "play":
         toggle(lab)
     elif tab == "Train" and name == "step":

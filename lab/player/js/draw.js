@@ -202,6 +202,9 @@ function drawScale(p) {
   p.el.scale.style.height = Math.round(36 * sc) + "px";
 }
 
+// Legend layouts, tried in order until one fits: [font px, sample length, names short].
+const LEGENDS = [[13, 22, false], [12, 14, false], [11, 10, false], [12, 12, true], [11, 8, true]];
+
 function drawCharts(p, now) {
   p.chartsDirty = false; p.chartsAt = now;
   const [ctx, W, H] = fit(p.el.charts);
@@ -213,7 +216,7 @@ function drawCharts(p, now) {
     { title: p.T ? "Accuracy (none: a regression has no classes)" : "Accuracy", range: [0, 1], pct: true, series: [["train", col(2), SERIES.train, []], ["test", col(3), SERIES.test, [6, 4]]] },
     { title: "Gradient norm ‖∂L/∂W‖ (log)", log: true,
       series: Array.from({ length: L }, (_, q) => ["W" + SUP(q + 1), col(4 + q), ...LAYER[q % LAYER.length]]) },
-    { title: p.act === "tanh" ? "Saturated units, |a| > 0.97" : "Saturated units (σ' < 6 % of max)", range: [0, 1], pct: true,
+    { title: p.act === "tanh" ? "Saturated units, |a| > 0.97" : "Saturated units (σ' < 6 % of max)", range: [0, 1], pct: true, prefix: "layer",
       series: Array.from({ length: L - 1 }, (_, q) => ["layer " + (q + 1), col(4 + L + q), ...LAYER[q % LAYER.length]]) },
   ];
   charts.forEach((c, i) => chart(p, ctx, (i % cols) * cw, Math.floor(i / cols) * ch, cw, ch, ep, c));
@@ -224,14 +227,26 @@ function chart(p, ctx, x, y, w, h, ep, c) {
   ctx.save(); ctx.translate(x, y);
   ctx.fillStyle = p.ink; ctx.font = font(p, 14, "600"); ctx.textAlign = "left"; ctx.textBaseline = "top";
   ctx.fillText(c.title, 8, 2, w - 12);
-  // legend: short line samples with names, on one row under the title
-  ctx.font = font(p, 13);
+  // legend: line samples with names, on one row under the title; many series (a deep
+  // network) take a smaller font, shorter samples, then the names without their prefix
+  // ("layer 1" → "1" after one "layer")
   let lx = 8;
-  for (const [name, , color, dash] of c.series) {
+  const fits = LEGENDS.map(([size, len, short]) => {
+    ctx.font = font(p, size);
+    const names = c.series.map((s) => (short && c.prefix ? s[0].slice(c.prefix.length + 1) : s[0]));
+    const head = short && c.prefix ? ctx.measureText(c.prefix).width + 8 : 0;
+    return { size, len, names, head, width: 8 + head + names.reduce((a, t) => a + len + 12 + ctx.measureText(t).width, 0) };
+  });
+  const lg = fits.find((f) => f.width <= w - 4) ?? fits.at(-1);
+  ctx.font = font(p, lg.size);
+  if (lg.head) { ctx.fillText(c.prefix, lx, 20 * sc); lx += lg.head; }
+  c.series.forEach(([, , color, dash], k) => {
     ctx.strokeStyle = color === SERIES.train ? p.ink : color; ctx.setLineDash(dash); ctx.lineWidth = 2.2;
-    ctx.beginPath(); ctx.moveTo(lx, 27 * sc); ctx.lineTo(lx + 22, 27 * sc); ctx.stroke(); ctx.setLineDash([]);
-    ctx.fillText(name, lx + 26, 20 * sc); lx += 34 + ctx.measureText(name).width;
-  }
+    ctx.beginPath(); ctx.moveTo(lx, 27 * sc); ctx.lineTo(lx + lg.len, 27 * sc); ctx.stroke(); ctx.setLineDash([]);
+    ctx.fillText(lg.names[k], lx + lg.len + 4, 20 * sc); lx += lg.len + 12 + ctx.measureText(lg.names[k]).width;
+  });
+  (p.legends ??= {})[c.title] = { right: x + lx, limit: x + w, size: lg.size };  // (tests read it)
+  ctx.font = font(p, 13);
   const n = ep.length, ok = (v) => isFinite(v) && (!c.log || v > 0);
   const vals = c.series.flatMap((s) => s[1].filter(ok));
   let lo, hi;
