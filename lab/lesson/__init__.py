@@ -237,9 +237,12 @@ def facts(p: PassData) -> dict[str, str]:
         f["cls"], f["pred"] = str(cls + 1), str(pred + 1)  # class 1 and 2, as everywhere
     if f["input_kind"] == "feature":
         names = ", ".join(LATEX[k] for k in p.inputs)
+        k = len(p.inputs)
         f["input_target"] = f["input_target"].replace(
-            "its input is", f"its input, the {f['n0']} features $({names})$ chosen under "
-            "**Input features** in the sidebar, is", 1)
+            "its input is", f"its input, {f'the {k} features' if k > 1 else 'the one feature'} "
+            f"$({names})$ "
+            "chosen under **Input features** in the sidebar (so from here on $x_j$ is entry "
+            "$j$ of this input), is", 1)
     act = (rf"**{p.activation}**, $\sigma(z) = {w.sigma}$, as chosen under **Activation** in "
            "the sidebar")
     f["sigma_intro"] = (

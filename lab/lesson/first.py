@@ -20,7 +20,8 @@ def _first_forward(L: int) -> str:
 
 
 def _output_title(L: int) -> str:
-    return {2: "Forward pass: the output", 3: "Forward pass: layer 2 and the output"}.get(
+    return {2: "Forward pass: the output", 3: "Forward pass: layer 2 and the output",
+            4: "Forward pass: layers 2 and 3 and the output"}.get(
         L, f"Forward pass: layers 2 to {L - 1} and the output")
 
 

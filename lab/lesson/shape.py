@@ -100,10 +100,12 @@ def network_facts(p: PassData) -> dict[str, str]:
                        rf"shapes ${f['shape2']}$, then "
                        r"$\mathbf{a}^{(2)} = \sigma(\mathbf{z}^{(2)})$. ")
         if L >= 4:
-            f["middle"] += (f"Layers 3 to {H} do the same, each with the activations of the "
-                            "layer below as its input. ")
+            f["middle"] += ("Layer 3 does the same with the activations of layer 2. " if H == 3
+                            else f"Layers 3 to {H} do the same, each with the activations of "
+                            "the layer below as its input. ")
     f["further"] = ("One layer further down nothing new happens." if L <= 3 else
-                    f"Further down nothing new happens: each of layers {H - 1} to 1 gets its "
+                    "Further down nothing new happens: each of layers "
+                    f"{'2 and 1' if H == 3 else f'{H - 1} to 1'} gets its "
                     "error signal from the layer above it as layer "
                     f"{H} got its own (the picture's stages show each in turn). For layer 1:")
     f["down_rows"] = "" if L == 1 else (

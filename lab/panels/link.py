@@ -22,8 +22,8 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from ..lesson import STEPS
-from ..links import NOTE, LinkCheck, canonical, fields, note_of, parse_link, read_note
+from ..lesson import STEPS, lesson_steps
+from ..links import NOTE, LinkCheck, canonical, fields, link_sizes, note_of, parse_link, read_note
 from ..replay import replay
 from ..state import Lab, Settings, change
 from .common import cached_data
@@ -80,6 +80,10 @@ def open_link(lab: Lab) -> LinkCheck:
     if isinstance(check.values.get("sample_index"), int) and check.values["sample_index"] >= n_train:
         del check.values["sample_index"]
         check.ignored["sample_index"] = f"a row of the training set, 0 … {n_train - 1}"
+    n_steps = len(lesson_steps(len(link_sizes(check.values)) - 1))  # its network's lesson
+    if isinstance(check.values.get("lesson"), int) and check.values["lesson"] > n_steps:
+        del check.values["lesson"]
+        check.ignored["lesson"] = f"a step of this network's lesson, 1 … {n_steps}"
     want = canonical(check)
     multi = {name for name, f in fields().items() if f.multi}
     if want != {k: v if k in multi else v[-1] for k, v in raw.items()

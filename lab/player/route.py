@@ -204,6 +204,19 @@ def _starts_as_it_is(lab: Lab, have: int) -> bool:
                                                                    s.momentum)
 
 
+def takes_gzip(accept: str) -> bool:
+    """Whether an Accept-Encoding header takes gzip (named, or *, without q=0)."""
+    for part in accept.lower().split(","):
+        name, *params = [t.strip() for t in part.split(";")]
+        q = next((t[2:] for t in params if t.startswith("q=")), "1")
+        try:
+            if name in ("gzip", "*") and float(q) > 0:
+                return True
+        except ValueError:
+            continue
+    return False
+
+
 async def _endpoint(request):
     import asyncio
 
@@ -214,9 +227,10 @@ async def _endpoint(request):
         return Response(b"", status_code=BAD if size.isdigit() else 411)
     body = await request.body()
     status, reply = await asyncio.wrap_future(PULLS.answer(body))
-    headers = {"Cache-Control": "no-store", "Vary": "Accept-Encoding"}
-    if len(reply) >= GZIP_FROM and "gzip" in request.headers.get("accept-encoding", ""):
-        reply, headers["Content-Encoding"] = gzip.compress(reply, GZIP_LEVEL, mtime=0), "gzip"
+    headers = {"Cache-Control": "no-store"}
+    if len(reply) >= GZIP_FROM and takes_gzip(request.headers.get("accept-encoding", "")):
+        reply = gzip.compress(reply, GZIP_LEVEL, mtime=0)
+        headers |= {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
     return Response(reply, status_code=status, media_type="application/octet-stream",
                     headers=headers)
 

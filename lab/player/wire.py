@@ -23,7 +23,8 @@ parameter, s a float32 per tensor, s = max(largest |θ − previous| in the tens
 ``STEP``). Decoding is one multiply and one add per parameter in float64, the same in
 numpy and JavaScript, so wire.js gets these very bits (browser tests hold it to them). As
 every step is taken from the decoded value, not the sent one, errors never add up: each
-decoded parameter is within s/2 of its float32 value (:meth:`Format.decode` returns the
+decoded parameter is within s/2 of its float32 value (and the rounding of one float64
+add, which only shows for |θ| beyond ~3e10) (:meth:`Format.decode` returns the
 s/2 of every snapshot). Measured at 7-8-8-8-8-2 with every feature (benchmarks/
 bench_wire.py, five settings): θ within 1.3e-3, every neuron's map within 0.8 of a colour
 level (2/255) of the exact weights' map; a snapshot costs 20–230 B after HTTP gzip
