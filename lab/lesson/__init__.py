@@ -183,11 +183,13 @@ def facts(p: PassData) -> dict[str, str]:
         # the activation in use, its formulas and what they do
         "act": p.activation, "sigma": w.sigma, "dsigma": w.dsigma, "shape": w.shape,
         "stored": w.stored, "backward": w.backward, "fade": w.fade, "train": w.train,
-        "sigma_z11": w.call.format(_signed(p.Z[0][0, 0])), "other": w.other,
+        # (a number the call already puts in parentheses takes none of its own)
+        "sigma_z11": w.call.format((num if w.call.endswith("{})") else _signed)(p.Z[0][0, 0])),
+        "other": w.other,
         "other_sigma": WORDS[w.other].sigma, "other_effect": w.other_effect,
         "index": str(int(p.indices[0])), "N": str(N),
         "rows": ", ".join(str(int(i)) for i in p.indices),
-        "x_vec": vec(x), "y1": num(y[0]) if regression else f"{y[0]:g}",
+        "x_vec": vec(x) if len(x) > 1 else f"({num(x[0])})", "y1": num(y[0]) if regression else f"{y[0]:g}",
         "py1": _signed(y[0]) if regression else f"{y[0]:g}",
         "z11": num(p.Z[0][0, 0]), "a11": num(p.A[1][0, 0]),
         "yhat1": num(yhat[0]), "pyhat1": _signed(yhat[0]),
