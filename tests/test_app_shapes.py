@@ -307,3 +307,18 @@ def test_a_lesson_step_beyond_a_shorter_lesson_stays_in_it():
     assert not at.exception
     assert lesson_heading(at).startswith("Step 10 of 10: ")
     assert at.session_state["lesson"] == 10
+
+
+def test_a_links_lesson_step_beyond_its_networks_lesson_is_ignored_and_said():
+    at = open_link({"layers": "0", "lesson": "12"})  # 10 steps without a hidden layer
+    assert not at.exception
+    assert lesson_heading_of(at, "Lesson").startswith("Step 1 of 10: ")
+    assert any("lesson" in w.value and "from 1 to 10" in w.value for w in at.warning)
+    at = open_link({"layers": "0", "lesson": "10"})
+    assert lesson_heading_of(at, "Lesson").startswith("Step 10 of 10: ")
+
+
+def lesson_heading_of(at, tab: str) -> str:
+    at.session_state["tab"] = tab
+    at.run()
+    return lesson_heading(at)

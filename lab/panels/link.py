@@ -92,7 +92,7 @@ def open_link(lab: Lab) -> LinkCheck:
         _REDIRECT(key="link_redirect", data={"query": "?" + query}, height=0)
         st.stop()
     if note:  # opened again, rewritten: what the first opening ignored
-        said = read_note(note, len(STEPS))
+        said = read_note(note, n_steps)
         check.ignored, check.unknown, check.notes = said.ignored, said.unknown, said.notes
     st.session_state[_CHECK] = check
     v = check.values
