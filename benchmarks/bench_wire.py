@@ -6,9 +6,9 @@ Run:  python benchmarks/bench_wire.py [--seconds 20] [--repeats 5]
 
 Per setting (dataset spiral, as hard as the sets get): ``--seconds`` of playback (60
 snapshots/s) cut into replies of 1.5 s (player.js BATCH), each encoded as the server does.
-Reported: KB/s of replies as sent (gzip level 1, route.py) and raw; the same replies
-with every snapshot as float32 θ (the wire before the steps) as the reference in the same
-process, and the ratio; the median encode time of a reply; and how close the decoded
+Reported: KB/s of replies as sent (gzipped as Streamlit's middleware does, level 5) and
+raw; the same replies with every snapshot as float32 θ (the wire before the steps) as the
+reference in the same process, and the ratio; the median encode time of a reply; and how close the decoded
 snapshots are: the largest |θ − θ sent| over every parameter of every snapshot, and
 the largest difference of any neuron's map (every layer's activation over the player's
 GRID × GRID grid) from the exact float64 weights, in colour levels of the maps (2/255).
@@ -25,10 +25,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+from streamlit.web.server.starlette.starlette_server_config import GZIP_COMPRESSLEVEL
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lab.player.route import GZIP_LEVEL
 from lab.player.view import GRID
 from lab.player.wire import HEADER, Format
 from nncore import FEATURES, MLP, Trainer, datasets
@@ -73,7 +73,7 @@ def one(lr, batch, rate, seconds, repeats) -> dict:
             best.append(time.perf_counter() - t0)
         times.append(statistics.median(best))
         raw += len(reply)
-        sent += len(gzip.compress(reply, GZIP_LEVEL, mtime=0))
+        sent += len(gzip.compress(reply, GZIP_COMPRESSLEVEL, mtime=0))
         ref += HEADER.itemsize + part.nbytes
         d = f.decode(reply)["snapshots"]
         theta_err = max(theta_err, float(np.abs(d["theta"] - part["theta"]).max()))

@@ -215,11 +215,3 @@ def test_the_pull_thread_lives_through_a_failed_pass(monkeypatch, caplog):
     assert "training ahead failed" in caplog.text
     status, reply = pulls.answer(body(lab, have=50, seq=9)).result(timeout=60)
     assert status == 200 and F.decode(reply)["seq"] == 9
-
-
-@pytest.mark.parametrize("header, takes", [
-    ("gzip, deflate, br, zstd", True), ("br;q=1.0, gzip;q=0.8", True), ("*", True),
-    ("gzip;q=0", False), ("identity", False), ("", False), ("gzip;q=x, deflate", False),
-    ("GZIP", True), ("deflate, *;q=0", False)])
-def test_replies_are_gzipped_only_for_a_client_that_takes_gzip(header, takes):
-    assert R.takes_gzip(header) is takes

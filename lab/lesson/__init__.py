@@ -25,16 +25,19 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from inspect import cleandoc
 
 import numpy as np
 
 from nncore.features import LATEX
+from nncore.penalty import penalty_grad
 
 from ..equations import num
 from ..numbers import plain
 from ..passdata import PassData, loss_after
 from ..stages import sup
-from .shape import network_facts, penalty_facts, vec
+from .shape import fed_features, network_facts, penalty_facts, vec
 
 BATCH_N = 4  # rows of the mini-batch the batch-form steps show
 PLACEHOLDER = re.compile(r"<<(\w+)>>")
@@ -76,6 +79,16 @@ class Template:
         stage = self.stage(L) if callable(self.stage) else self.stage.format(**fields)
         eqs = None if self.equations is None else self.equations(L)
         return LessonStep(title, stage, self.form, self.text, eqs, self.try_this)
+
+
+def written(title, stage, form, text, equations=None, try_this="", when=lambda L: True):
+    """A :class:`Template` from prose as written in first.py and second.py (dedented)."""
+    return Template(title, stage, form, cleandoc(text), equations, cleandoc(try_this), when)
+
+
+def first_forward(L: int) -> str:
+    """The stage of layer 1's sum: z1, or ŷ when layer 1 is the output (no hidden layer)."""
+    return "z1" if L > 1 else "yhat"
 
 
 @dataclass(frozen=True)
@@ -189,7 +202,7 @@ def facts(p: PassData) -> dict[str, str]:
         "other_sigma": WORDS[w.other].sigma, "other_effect": w.other_effect,
         "index": str(int(p.indices[0])), "N": str(N),
         "rows": ", ".join(str(int(i)) for i in p.indices),
-        "x_vec": vec(x) if len(x) > 1 else f"({num(x[0])})", "y1": num(y[0]) if regression else f"{y[0]:g}",
+        "x_vec": vec(x), "y1": num(y[0]) if regression else f"{y[0]:g}",
         "py1": _signed(y[0]) if regression else f"{y[0]:g}",
         "z11": num(p.Z[0][0, 0]), "a11": num(p.A[1][0, 0]),
         "yhat1": num(yhat[0]), "pyhat1": _signed(yhat[0]),
@@ -226,18 +239,19 @@ def facts(p: PassData) -> dict[str, str]:
         f["loss_sum"] = "the squared difference is"
     else:
         cls, pred = int(np.argmax(y)), int(np.argmax(yhat))
+        target = vec(y, lambda v: f"{v:g}")
         f["input_target"] = (
             f"its input is $\\mathbf{{x}} = {f['x_vec']}$ and its target is "
-            f"$\\mathbf{{y}} = {vec(y, lambda v: f'{v:g}')}$: a 1 in the position of its "
+            f"$\\mathbf{{y}} = {target}$: a 1 in the position of its "
             f"class (class {cls + 1}: class 1 is $(1, 0)$, orange circles; class 2 is "
             "$(0, 1)$, blue squares) and 0 in the other")
-        f["prediction"] = (f"for the target ${vec(y, lambda v: f'{v:g}')}$ the network "
+        f["prediction"] = (f"for the target ${target}$ the network "
                            f"predicts $\\hat{{\\mathbf{{y}}}} = {vec(yhat)}$. The larger output "
                            f"names the predicted class: here class {pred + 1}, "
                            + ("the right class." if pred == cls else "the wrong class."))
         f["loss_sum"] = "the two squared differences add up to"
         f["cls"], f["pred"] = str(cls + 1), str(pred + 1)  # class 1 and 2, as everywhere
-    if f["input_kind"] == "feature":
+    if fed_features(p):
         names = ", ".join(LATEX[k] for k in p.inputs)
         k = len(p.inputs)
         f["input_target"] = f["input_target"].replace(
@@ -267,11 +281,11 @@ def facts(p: PassData) -> dict[str, str]:
     dl, al = p.delta[L - 1][0, i - 1], p.A[L - 1][0, j - 1]
     g = f"{_signed(dl)}\\cdot{_signed(al)}"
     sym = rf"\delta^{{({L})}}_{i}\,{f['a_prev']}_{j}"
-    if p.reg_rate:
-        wij = p.W[L - 1][i - 1, j - 1]
-        pen, ptex = ((2 * p.reg_rate * wij, rf"2\lambda w^{{({L})}}_{{{i}{j}}}")
-                     if p.regularization == "L2" else
-                     (p.reg_rate * np.sign(wij), rf"\lambda \operatorname{{sign}} w^{{({L})}}_{{{i}{j}}}"))
+    if p.reg_rate:  # the penalty's term of that entry (nncore.penalty's own arithmetic)
+        pen = penalty_grad(p.W[L - 1], p.regularization, p.reg_rate)[i - 1, j - 1]
+        wij = rf"w^{{({L})}}_{{{i}{j}}}"
+        ptex = (rf"2\lambda {wij}" if p.regularization == "L2" else
+                rf"\lambda \operatorname{{sign}} {wij}")
         sym, g = f"{sym} + {ptex}", f"{g} + {_signed(pen)}"
     f["g_entry"] = (f"entry ({i}, {j}) of $\\partial L/\\partial \\mathbf{{W}}^{{({L})}}$ is "
                     f"${sym} = {g} = {num(p.dW[L - 1][i - 1, j - 1])}$")
@@ -287,19 +301,21 @@ def facts(p: PassData) -> dict[str, str]:
     return f
 
 
-def render(step: LessonStep, p: PassData) -> str:
+def render(step: LessonStep, p: PassData, values: dict[str, str] | None = None) -> str:
     """The step's text with its placeholders filled from the pass (KeyError if unknown).
 
     A displayed equation ``$$…$$`` may span lines in the source; Markdown only takes it
     as a block when ``$$`` stand on lines of their own, so each becomes one such block."""
-    values = facts(p)
+    values = values or facts(p)
     text = PLACEHOLDER.sub(lambda m: values[m.group(1)], step.text)
     text = re.sub(r"\n{3,}", "\n\n", text).strip()  # a paragraph that is empty here
     return DISPLAY.sub(lambda m: "$$\n" + " ".join(m.group(1).split()) + "\n$$", text)
 
 
-def render_try(step: LessonStep, p: PassData) -> str:
-    values = facts(p)
+def render_try(step: LessonStep, p: PassData, values: dict[str, str] | None = None) -> str:
+    """The step's "try this" with its placeholders filled (``values``: facts(p), if the
+    caller has them already)."""
+    values = values or facts(p)
     return PLACEHOLDER.sub(lambda m: values[m.group(1)], step.try_this)
 
 
@@ -307,6 +323,7 @@ from .first import FIRST
 from .second import SECOND
 
 
+@cache
 def lesson_steps(L: int) -> tuple[LessonStep, ...]:
     """The lesson for a network with ``L`` layers of parameters (3 for 2-3-4-2: 14 steps;
     10 without a hidden layer, 13 with one)."""

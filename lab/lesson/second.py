@@ -6,18 +6,9 @@ Markdown with $…$ math and <<name>> placeholders (:func:`lab.lesson.facts`), f
 
 from __future__ import annotations
 
-from inspect import cleandoc
-
 from . import Template
-
-
-def _step(title, stage, form, text, equations=None, try_this="", when=lambda L: True):
-    return Template(title, stage, form, cleandoc(text), equations, cleandoc(try_this), when)
-
-
-def _first_forward(L: int) -> str:
-    return "z1" if L > 1 else "yhat"  # without a hidden layer, layer 1 is the output
-
+from . import first_forward as _first_forward
+from . import written as _step
 
 SECOND: tuple[Template, ...] = (
     _step("Backward to layer 1: the same rule again", "delta1", "sample", r"""

@@ -20,11 +20,14 @@ def _count(n: int, noun: str) -> str:
 
 
 def vec(values, fmt=None) -> str:
-    """A column of numbers inline: (a, b)ᵀ, or the number alone for one."""
+    """A column of numbers inline: (a, b)ᵀ, or (a) for one."""
     fmt = fmt or num
-    if len(values) == 1:
-        return fmt(values[0])
-    return "(" + ", ".join(fmt(v) for v in values) + r")^\top"
+    return "(" + ", ".join(fmt(v) for v in values) + (r")^\top" if len(values) > 1 else ")")
+
+
+def fed_features(p: PassData) -> bool:
+    """Whether the network's inputs are features other than the point (x₁, x₂) itself."""
+    return tuple(p.inputs or ("x1", "x2")) != ("x1", "x2")
 
 
 def _shape(rows: int, inner: int) -> str:
@@ -39,7 +42,6 @@ def network_facts(p: PassData) -> dict[str, str]:
     H, hidden = L - 1, n[1:-1]
     regression = n[L] == 1
     feats = p.inputs or ("x1", "x2")
-    default_inputs = tuple(feats) == ("x1", "x2")
     if not hidden:
         hidden_text = " (no hidden layer)"
     else:
@@ -52,7 +54,7 @@ def network_facts(p: PassData) -> dict[str, str]:
     q_all = ", ".join(map(str, range(L + 1))) if L <= 4 else rf"0, 1, \dots, {L}"
     q_par = ", ".join(map(str, range(1, L + 1))) if L <= 4 else rf"1, 2, \dots, {L}"
     feature_tex = ", ".join(LATEX[f] for f in feats)
-    if default_inputs:
+    if not fed_features(p):
         linear = ("which could then only fit a tilted plane to the targets" if regression
                   else "which could then only split the plane with a straight line")
         bend = ("The bend of $\\sigma$ is what lets the network learn curved "
@@ -64,7 +66,7 @@ def network_facts(p: PassData) -> dict[str, str]:
                 "than one such sum.")
     f = {
         "L": str(L), "H": str(H), "n0": str(n[0]), "nL": str(n[L]), "nH": str(n[H]),
-        "n1": str(n[1]), "n_layers": _WORDS[L + 1], "q_all": q_all, "q_par": q_par,
+        "n_layers": _WORDS[L + 1], "q_all": q_all, "q_par": q_par,
         "sizes_text": sizes_text,
         "weights_sum": " + ".join(rf"{a}\cdot{b}" for a, b in itertools.pairwise(n))
         + (f" = {sum(weights)}" if L > 1 else ""),
@@ -91,7 +93,6 @@ def network_facts(p: PassData) -> dict[str, str]:
                 "networks" if L > 1 else
                 "changing one before computing another would mix two different networks"),
         "others_same": " (the other layers change the same way)" if L > 1 else "",
-        "input_kind": "feature" if not default_inputs else "input",
     }
     f["middle"] = ""
     if L >= 3:

@@ -16,7 +16,7 @@ import streamlit as st
 
 from ..equations import stage_equations
 from ..figures.network import DEFAULT, Look, network_figure, stage_caption
-from ..lesson import BATCH_N, STEPS, LessonStep, lesson_steps, render, render_try
+from ..lesson import BATCH_N, STEPS, LessonStep, facts, lesson_steps, render, render_try
 from ..stages import build_stages
 from ..state import Lab, View, current_pass, view_indices
 from .common import locked, widget_value
@@ -88,9 +88,10 @@ def lesson_panel(lab: Lab, view: View, *, bind: str | None = None,
     stages = build_stages(p.L, step.form)
     active = next(i for i, s in enumerate(stages) if s.key == step.stage)
     stage = stages[active]
-    st.markdown(render(step, p))  # its words name the sidebar's activation, σ and σ′
+    values = facts(p)  # (once, for the text and its tip)
+    st.markdown(render(step, p, values))  # its words name the sidebar's activation, σ and σ′
     if step.try_this:
-        st.info("**Try this.** " + render_try(step, p), icon=":material/touch_app:")
+        st.info("**Try this.** " + render_try(step, p, values), icon=":material/touch_app:")
 
     left, right = st.columns([1, 1])
     with left:

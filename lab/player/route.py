@@ -20,7 +20,6 @@ the same pull (protocol.py) to ``PATH``, a route the app mounts beside Streamlit
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
 import threading
@@ -36,9 +35,6 @@ _LOG = logging.getLogger(__name__)
 PATH = "/_bpl/pull"
 MAX_BODY = 1024  # bytes: a pull is ~150
 BUSY, UNKNOWN, BAD = 409, 404, 400
-# Replies are gzipped for browsers that take it (all do): the steps of wire.py are mostly
-# small integers, and level 1 takes ~0.3 ms for a reply of 1.5 s of 7-8-8-8-8-2
-GZIP_LEVEL, GZIP_FROM = 1, 256
 
 _labs: weakref.WeakValueDictionary[str, Lab] = weakref.WeakValueDictionary()
 PASS = 1200  # snapshots in one pass of training ahead, all sessions (then answers go first)
@@ -204,19 +200,6 @@ def _starts_as_it_is(lab: Lab, have: int) -> bool:
                                                                    s.momentum)
 
 
-def takes_gzip(accept: str) -> bool:
-    """Whether an Accept-Encoding header takes gzip (named, or *, without q=0)."""
-    for part in accept.lower().split(","):
-        name, *params = [t.strip() for t in part.split(";")]
-        q = next((t[2:] for t in params if t.startswith("q=")), "1")
-        try:
-            if name in ("gzip", "*") and float(q) > 0:
-                return True
-        except ValueError:
-            continue
-    return False
-
-
 async def _endpoint(request):
     import asyncio
 
@@ -227,12 +210,10 @@ async def _endpoint(request):
         return Response(b"", status_code=BAD if size.isdigit() else 411)
     body = await request.body()
     status, reply = await asyncio.wrap_future(PULLS.answer(body))
-    headers = {"Cache-Control": "no-store"}
-    if len(reply) >= GZIP_FROM and takes_gzip(request.headers.get("accept-encoding", "")):
-        reply = gzip.compress(reply, GZIP_LEVEL, mtime=0)
-        headers |= {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+    # (Streamlit's own middleware gzips it for a client that takes gzip: the steps of
+    # wire.py are mostly small integers)
     return Response(reply, status_code=status, media_type="application/octet-stream",
-                    headers=headers)
+                    headers={"Cache-Control": "no-store"})
 
 
 def routes(base: str = "") -> list:

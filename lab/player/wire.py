@@ -27,9 +27,9 @@ decoded parameter is within s/2 of its float32 value (and the rounding of one fl
 add, which only shows for |θ| beyond ~3e10) (:meth:`Format.decode` returns the
 s/2 of every snapshot). Measured at 7-8-8-8-8-2 with every feature (benchmarks/
 bench_wire.py, five settings): θ within 1.3e-3, every neuron's map within 0.8 of a colour
-level (2/255) of the exact weights' map; a snapshot costs 20–230 B after HTTP gzip
-(route.py) instead of 1,200, and encoding ~10 µs. The step view, the downloads, a link
-and a paused player show the exact float64 weights.
+level (2/255) of the exact weights' map; a snapshot costs 20–230 B gzipped (by
+Streamlit's middleware, as every response) instead of 1,200, and encoding ~10 µs. The
+step view, the downloads, a link and a paused player show the exact float64 weights.
 
 A snapshot whose θ is not finite is sent with NaN scales (wire.js skips it) and the next
 one steps from the one before it. Floats are cast to float32 *after* clipping to ±3.4e38

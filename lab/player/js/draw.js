@@ -231,13 +231,14 @@ function chart(p, ctx, x, y, w, h, ep, c) {
   // network) take a smaller font, shorter samples, then the names without their prefix
   // ("layer 1" → "1" after one "layer")
   let lx = 8;
-  const fits = LEGENDS.map(([size, len, short]) => {
+  let lg;
+  for (const [size, len, short] of LEGENDS) {  // the first layout that fits, else the last
     ctx.font = font(p, size);
     const names = c.series.map((s) => (short && c.prefix ? s[0].slice(c.prefix.length + 1) : s[0]));
     const head = short && c.prefix ? ctx.measureText(c.prefix).width + 8 : 0;
-    return { size, len, names, head, width: 8 + head + names.reduce((a, t) => a + len + 12 + ctx.measureText(t).width, 0) };
-  });
-  const lg = fits.find((f) => f.width <= w - 4) ?? fits.at(-1);
+    lg = { size, len, names, head };
+    if (8 + head + names.reduce((a, t) => a + len + 12 + ctx.measureText(t).width, 0) <= w - 4) break;
+  }
   ctx.font = font(p, lg.size);
   if (lg.head) { ctx.fillText(c.prefix, lx, 20 * sc); lx += lg.head; }
   c.series.forEach(([, , color, dash], k) => {
